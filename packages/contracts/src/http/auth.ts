@@ -1,0 +1,46 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+/** `POST /auth/login` body. */
+export const LoginBodySchema = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 128 }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+  },
+  { additionalProperties: false },
+);
+/** A login request. */
+export type LoginBody = Static<typeof LoginBodySchema>;
+
+/** `POST /auth/login` success reply. */
+export const LoginResponseSchema = Type.Object({
+  accessToken: Type.String(),
+  tokenType: Type.Literal('Bearer'),
+  expiresIn: Type.Integer({ description: 'seconds until the token and the session end' }),
+  sessionId: Type.String(),
+});
+/** A login reply. */
+export type LoginResponse = Static<typeof LoginResponseSchema>;
+
+/** One session as shown to its owner. */
+export const SessionViewSchema = Type.Object({
+  sessionId: Type.String(),
+  userId: Type.String(),
+  username: Type.String(),
+  roles: Type.Array(Type.String()),
+  createdAt: Type.String({ format: 'date-time' }),
+  expiresAt: Type.String({ format: 'date-time' }),
+  ip: Type.String(),
+  current: Type.Boolean(),
+});
+/** A session view. */
+export type SessionView = Static<typeof SessionViewSchema>;
+
+/** `GET /auth/sessions` reply. */
+export const SessionListResponseSchema = Type.Object({ sessions: Type.Array(SessionViewSchema) });
+/** A session list reply. */
+export type SessionListResponse = Static<typeof SessionListResponseSchema>;
+
+/** `POST /auth/logout` and `POST /auth/logout-all` reply. */
+export const LogoutResponseSchema = Type.Object({ revoked: Type.Integer({ minimum: 0 }) });
+/** A logout reply. */
+export type LogoutResponse = Static<typeof LogoutResponseSchema>;

@@ -1,0 +1,39 @@
+export type { ErrorBody, ErrorCode } from './errors.js';
+export { ERROR_STATUS, GatehouseError } from './errors.js';
+export type { AuthEvent, AuthEventInput, AuthEventType, ParseResult } from './events/envelope.js';
+export {
+  AUTH_EVENT_REASONS,
+  AUTH_EVENT_TYPES,
+  AuthEventSchema,
+  createAuthEvent,
+  parseAuthEvent,
+} from './events/envelope.js';
+export type { LoginBody, LoginResponse, LogoutResponse, SessionListResponse, SessionView } from './http/auth.js';
+export {
+  LoginBodySchema,
+  LoginResponseSchema,
+  LogoutResponseSchema,
+  SessionListResponseSchema,
+  SessionViewSchema,
+} from './http/auth.js';
+export type { ErrorResponse, HealthResponse } from './http/common.js';
+export { ErrorResponseSchema, HealthResponseSchema } from './http/common.js';
+export type { AccessTokenClaims } from './jwt.js';
+export {
+  AccessTokenClaimsSchema,
+  IDENTITY_HEADERS,
+  JWT_ALGORITHM,
+  JWT_CLOCK_TOLERANCE_SECONDS,
+  JWT_TYPE,
+} from './jwt.js';
+export {
+  loginAttemptsIpKey,
+  loginAttemptsKey,
+  loginFailuresKey,
+  SESSION_KEY_PREFIX,
+  sessionKey,
+  userSessionsKey,
+} from './redis-keys.js';
+export type { SessionHash } from './session.js';
+export { parseRoles, SESSION_LAST_SEEN_FIELD, SessionHashSchema } from './session.js';
+export { AUDIT_GROUP, AUTH_EVENTS_DEAD_STREAM, AUTH_EVENTS_STREAM, EVENT_FIELD } from './streams.js';

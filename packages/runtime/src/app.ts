@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { IDENTITY_HEADERS } from '@gatehouse/contracts';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import type { Logger } from 'pino';
+import errorHandler from './error-handler.js';
+
+/** Options of {@link createBaseApp}. */
+export interface BaseAppOptions {
+  logger: Logger;
+  bodyLimit?: number;
+  trustProxy?: FastifyServerOptions['trustProxy'];
+}
+
+/**
+ * Creates the Fastify instance every service builds on: the process' root
+ * logger, request ids taken from or put in `x-request-id`, a 64 KiB body
+ * limit by default, and the shared error handler.
+ *
+ * @example
+ * ```ts
+ * const app = createBaseApp({ logger });
+ * await app.register(healthPlugin, { checks });
+ * ```
+ */
+export function createBaseApp(options: BaseAppOptions) {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: options.bodyLimit ?? 64 * 1024,
+    trustProxy: options.trustProxy ?? false,
+    requestIdHeader: IDENTITY_HEADERS.requestId,
+    genReqId: () => randomUUID(),
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.register(errorHandler);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header(IDENTITY_HEADERS.requestId, request.id);
+  });
+  return app;
+}
+
+/** The type of an app made by {@link createBaseApp}. */
+export type BaseApp = ReturnType<typeof createBaseApp>;

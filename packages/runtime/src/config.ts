@@ -1,0 +1,53 @@
+import { type Static, type TObject, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+/** Raised at start-up when an environment variable is missing or malformed. */
+export class ConfigError extends Error {
+  readonly variable: string;
+  constructor(variable: string, message: string) {
+    super(`Invalid environment variable ${variable}: ${message}`);
+    this.name = 'ConfigError';
+    this.variable = variable;
+  }
+}
+
+/** Variables every service reads. Spread into a service's own schema. */
+export const CommonEnv = {
+  HOST: Type.String({ default: '0.0.0.0' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  LOG_FORMAT: Type.Union([Type.Literal('json'), Type.Literal('pretty')], { default: 'json' }),
+  REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379' }),
+  REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 1000 }),
+};
+
+/**
+ * Reads the variables a schema names from `env`, applies defaults, converts
+ * strings to numbers and booleans, and returns a frozen config. Throws
+ * {@link ConfigError} naming the first bad variable.
+ *
+ * @example
+ * ```ts
+ * const config = loadConfig(Type.Object({ ...CommonEnv, PORT: Type.Integer({ default: 8081 }) }), process.env);
+ * ```
+ */
+export function loadConfig<T extends TObject>(schema: T, env: NodeJS.ProcessEnv): Readonly<Static<T>> {
+  const picked: Record<string, unknown> = {};
+  for (const key of Object.keys(schema.properties)) {
+    const raw = env[key];
+    if (raw !== undefined && raw !== '') picked[key] = raw;
+  }
+  const value = Value.Convert(schema, Value.Default(schema, picked));
+  const first = Value.Errors(schema, value).First();
+  if (first) {
+    const variable = first.path.split('/')[1] || '(config)';
+    const given = picked[variable];
+    throw new ConfigError(
+      variable,
+      given === undefined ? 'is required' : `${first.message} (got ${JSON.stringify(given)})`,
+    );
+  }
+  return Object.freeze(value as Static<T>);
+}

@@ -1,0 +1,17 @@
+export type { BaseApp, BaseAppOptions } from './app.js';
+export { createBaseApp } from './app.js';
+export { CommonEnv, ConfigError, loadConfig } from './config.js';
+export { default as errorHandlerPlugin, toErrorReply } from './error-handler.js';
+export type { HealthOptions, ReadinessCheck } from './health.js';
+export { default as healthPlugin } from './health.js';
+export type { Ed25519KeyPair } from './keys.js';
+export { loadEd25519Key, loadEd25519PublicKey } from './keys.js';
+export type { Logger, LoggerOptions } from './logger.js';
+export { createLogger, REDACT_PATHS } from './logger.js';
+export { migrate } from './migrate.js';
+export type { Pool, PoolClient } from './postgres.js';
+export { createPool } from './postgres.js';
+export type { CreateRedisOptions, Redis, RedisRole } from './redis.js';
+export { closeRedis, createRedis, waitForRedis } from './redis.js';
+export type { RunServerOptions } from './server.js';
+export { runServer } from './server.js';

@@ -1,0 +1,87 @@
+import { GatehouseError } from '@gatehouse/contracts';
+import { createBaseApp, createLogger, healthPlugin } from '@gatehouse/runtime';
+import { Type } from '@sinclair/typebox';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const app = createBaseApp({ logger: createLogger({ service: 'test', level: 'silent', format: 'json' }) });
+app.register(healthPlugin, {
+  checks: {
+    fine: async () => 'ok',
+    broken: async () => {
+      throw new Error('down');
+    },
+  },
+});
+app.post(
+  '/echo',
+  { schema: { body: Type.Object({ name: Type.String(), age: Type.Integer() }) } },
+  async (req) => req.body,
+);
+app.get('/teapot', async () => {
+  throw new GatehouseError('too_many_attempts', 'Slow down.', { headers: { 'retry-after': '7' } });
+});
+app.get('/boom', async () => {
+  throw new Error('secret internals');
+});
+afterAll(() => app.close());
+
+describe('base app', () => {
+  it('names the field that fails validation', async () => {
+    const res = await app.inject({ method: 'POST', url: '/echo', payload: { name: 'a', age: 'old' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: 'validation_failed', message: expect.stringContaining('age') });
+    const missing = await app.inject({ method: 'POST', url: '/echo', payload: { age: 3 } });
+    expect(missing.json().message).toContain('name');
+  });
+
+  it('answers malformed JSON and oversized bodies with JSON 4xx', async () => {
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/echo',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"name":',
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toBe('invalid_json');
+    const big = await app.inject({
+      method: 'POST',
+      url: '/echo',
+      payload: { name: 'x'.repeat(2 * 1024 * 1024), age: 1 },
+    });
+    expect(big.statusCode).toBe(413);
+    expect(big.json().error).toBe('payload_too_large');
+    const text = await app.inject({
+      method: 'POST',
+      url: '/echo',
+      headers: { 'content-type': 'text/csv' },
+      payload: 'a',
+    });
+    expect(text.statusCode).toBe(415);
+  });
+
+  it('shapes a GatehouseError with its status and headers', async () => {
+    const res = await app.inject('/teapot');
+    expect(res.statusCode).toBe(429);
+    expect(res.headers['retry-after']).toBe('7');
+    expect(res.json()).toEqual({ error: 'too_many_attempts', message: 'Slow down.' });
+  });
+
+  it('hides unknown errors behind a generic 500 and echoes the request id', async () => {
+    const res = await app.inject({ url: '/boom', headers: { 'x-request-id': 'req-1' } });
+    expect(res.statusCode).toBe(500);
+    expect(res.body).not.toContain('secret');
+    expect(res.headers['x-request-id']).toBe('req-1');
+  });
+
+  it('answers unknown routes with JSON 404', async () => {
+    const res = await app.inject('/nope?x=1');
+    expect(res.json()).toEqual({ error: 'not_found', message: 'Route GET /nope not found' });
+  });
+
+  it('reports readiness per check', async () => {
+    expect((await app.inject('/healthz')).statusCode).toBe(200);
+    const ready = await app.inject('/readyz');
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json().checks).toEqual({ fine: { ok: true, detail: 'ok' }, broken: { ok: false, detail: 'down' } });
+  });
+});
