@@ -8,6 +8,29 @@ export {
   createAuthEvent,
   parseAuthEvent,
 } from './events/envelope.js';
+export type {
+  AuditEventFilters,
+  AuditEventListResponse,
+  AuditEventsQuery,
+  AuditEventView,
+  AuditReadListResponse,
+  AuditReadView,
+  AuditUserSummary,
+  AuditVerifyFailure,
+  AuditVerifyReport,
+} from './http/audit.js';
+export {
+  AUDITOR_ROLE,
+  AuditEventFiltersSchema,
+  AuditEventListResponseSchema,
+  AuditEventsQuerySchema,
+  AuditEventViewSchema,
+  AuditReadListResponseSchema,
+  AuditReadViewSchema,
+  AuditUserSummarySchema,
+  AuditVerifyFailureSchema,
+  AuditVerifyReportSchema,
+} from './http/audit.js';
 export type { LoginBody, LoginResponse, LogoutResponse, SessionListResponse, SessionView } from './http/auth.js';
 export {
   LoginBodySchema,

@@ -1,0 +1,127 @@
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { AUTH_EVENT_TYPES } from '../events/envelope.js';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** Filters shared by `GET /audit/events`, `GET /audit/stream` and (later) exports. */
+export const AuditEventFiltersSchema = Type.Object({
+  userId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  username: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  type: Type.Optional(Type.Union(AUTH_EVENT_TYPES.map((t) => Type.Literal(t)))),
+  ip: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  sessionId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  from: Type.Optional(Type.String({ format: 'date-time', description: 'occurredAt ≥ from' })),
+  to: Type.Optional(Type.String({ format: 'date-time', description: 'occurredAt < to' })),
+});
+/** Audit event filters. */
+export type AuditEventFilters = Static<typeof AuditEventFiltersSchema>;
+
+/** `GET /audit/events` query: the filters, a keyset cursor and a page size. */
+export const AuditEventsQuerySchema = Type.Composite(
+  [
+    AuditEventFiltersSchema,
+    Type.Object({
+      cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'nextCursor of the last page' })),
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+    }),
+  ],
+  { additionalProperties: false },
+);
+/** An audit event list query. */
+export type AuditEventsQuery = Static<typeof AuditEventsQuerySchema>;
+
+/** One stored audit event: the envelope plus its place in the chain. */
+export const AuditEventViewSchema = Type.Object({
+  seq: Type.Integer({ description: 'gap-free position in the trail, in commit order' }),
+  id: Type.String({ format: 'uuid' }),
+  type: Type.String(),
+  version: Type.Integer(),
+  occurredAt: Type.String({ format: 'date-time' }),
+  storedAt: Type.String({ format: 'date-time' }),
+  source: Type.String(),
+  subject: Nullable(Type.String()),
+  username: Nullable(Type.String()),
+  sessionId: Nullable(Type.String()),
+  ip: Nullable(Type.String()),
+  userAgent: Nullable(Type.String()),
+  reason: Nullable(Type.String()),
+  traceparent: Nullable(Type.String()),
+  extra: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], {
+    description: 'envelope fields this version does not know',
+  }),
+  hash: Type.String({ description: 'hex SHA-256 chain hash' }),
+});
+/** A stored audit event. */
+export type AuditEventView = Static<typeof AuditEventViewSchema>;
+
+/** `GET /audit/events` reply. */
+export const AuditEventListResponseSchema = Type.Object({
+  events: Type.Array(AuditEventViewSchema),
+  nextCursor: Nullable(Type.String()),
+});
+/** An audit event page. */
+export type AuditEventListResponse = Static<typeof AuditEventListResponseSchema>;
+
+/** `GET /audit/users/:userId/summary` reply. */
+export const AuditUserSummarySchema = Type.Object({
+  userId: Type.String(),
+  username: Nullable(Type.String()),
+  lastSuccessfulLogin: Type.Union([AuditEventViewSchema, Type.Null()]),
+  failuresLast24h: Type.Integer(),
+  lockoutsLast24h: Type.Integer(),
+  activeSessions: Type.Array(Type.String(), { description: 'live session ids (from Redis)' }),
+});
+/** A user's audit summary. */
+export type AuditUserSummary = Static<typeof AuditUserSummarySchema>;
+
+/** Where `verify` found the trail broken. */
+export const AuditVerifyFailureSchema = Type.Object({
+  kind: Type.Union(
+    ['event_changed', 'event_missing', 'chain_broken', 'head_mismatch', 'digest_invalid'].map((k) => Type.Literal(k)),
+  ),
+  fromSeq: Type.Integer({ description: 'first seq of the failing range (a digest range or the undigested tail)' }),
+  toSeq: Type.Integer(),
+  seq: Nullable(Type.Integer()),
+  eventId: Nullable(Type.String()),
+  message: Type.String(),
+});
+/** A verify failure. */
+export type AuditVerifyFailure = Static<typeof AuditVerifyFailureSchema>;
+
+/** `GET /audit/verify` reply. */
+export const AuditVerifyReportSchema = Type.Object({
+  ok: Type.Boolean(),
+  checkedEvents: Type.Integer(),
+  checkedDigests: Type.Integer(),
+  headSeq: Type.Integer(),
+  digestedThrough: Type.Integer({ description: 'last seq covered by a signed digest' }),
+  failure: Type.Union([AuditVerifyFailureSchema, Type.Null()]),
+});
+/** A verify report. */
+export type AuditVerifyReport = Static<typeof AuditVerifyReportSchema>;
+
+/** One recorded read of the trail (the readers are audited too). */
+export const AuditReadViewSchema = Type.Object({
+  id: Type.Integer(),
+  at: Type.String({ format: 'date-time' }),
+  userId: Nullable(Type.String()),
+  username: Nullable(Type.String()),
+  sessionId: Nullable(Type.String()),
+  requestId: Type.String(),
+  method: Type.String(),
+  route: Type.String(),
+  params: Type.Record(Type.String(), Type.Unknown()),
+});
+/** A recorded read. */
+export type AuditReadView = Static<typeof AuditReadViewSchema>;
+
+/** `GET /audit/reads` reply. */
+export const AuditReadListResponseSchema = Type.Object({
+  reads: Type.Array(AuditReadViewSchema),
+  nextCursor: Nullable(Type.String()),
+});
+/** A page of recorded reads. */
+export type AuditReadListResponse = Static<typeof AuditReadListResponseSchema>;
+
+/** The role the gateway requires (and audit re-checks) for `/audit/*`. */
+export const AUDITOR_ROLE = 'auditor';
