@@ -10,6 +10,8 @@ export interface BaseAppOptions {
   logger: Logger;
   bodyLimit?: number;
   trustProxy?: FastifyServerOptions['trustProxy'];
+  /** Header a request id is taken from; `false` always mints a new one (an edge service). Default `x-request-id`. */
+  requestIdHeader?: string | false;
 }
 
 /**
@@ -28,7 +30,7 @@ export function createBaseApp(options: BaseAppOptions) {
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     trustProxy: options.trustProxy ?? false,
-    requestIdHeader: IDENTITY_HEADERS.requestId,
+    requestIdHeader: options.requestIdHeader ?? IDENTITY_HEADERS.requestId,
     genReqId: () => randomUUID(),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     return503OnClosing: true,
