@@ -1,0 +1,43 @@
+import { CommonEnv, loadConfig } from '@gatehouse/runtime';
+import { type Static, Type } from '@sinclair/typebox';
+
+const Seconds = (defaultValue: number, minimum = 1) => Type.Integer({ minimum, default: defaultValue });
+
+/** The environment variables of the auth service; keys are the variable names. */
+export const ConfigSchema = Type.Object({
+  ...CommonEnv,
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8081 }),
+  DATABASE_URL: Type.String({ minLength: 1 }),
+  JWT_ISSUER: Type.String({ minLength: 1, default: 'gatehouse' }),
+  JWT_AUDIENCE: Type.String({ minLength: 1, default: 'gatehouse' }),
+  JWT_PRIVATE_KEY_FILE: Type.String({ minLength: 1, default: '.gatehouse/keys/jwt-signing.pem' }),
+  JWT_PUBLIC_KEY_FILES: Type.String({ default: '', description: 'comma-separated older public keys (rotation)' }),
+  JWT_GENERATE_KEY: Type.Boolean({ default: false }),
+  SESSION_TTL_SECONDS: Seconds(3600),
+  SESSION_IDLE_TIMEOUT_SECONDS: Seconds(0, 0),
+  LOGIN_MAX_ATTEMPTS: Seconds(5),
+  LOGIN_WINDOW_SECONDS: Seconds(60),
+  LOGIN_MAX_ATTEMPTS_PER_IP: Seconds(50),
+  LOGIN_MAX_FAILURES: Seconds(100),
+  LOGIN_FAILURE_WINDOW_SECONDS: Seconds(3600),
+  TRUST_PROXY: Type.Boolean({ default: false }),
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 16 * 1024 }),
+});
+
+/** The validated, frozen configuration of the auth service. */
+export type AuthConfig = Readonly<Static<typeof ConfigSchema>>;
+
+/**
+ * Validates `env` against {@link ConfigSchema}; throws a `ConfigError` naming
+ * the first bad variable.
+ */
+export function loadServiceConfig(env: NodeJS.ProcessEnv): AuthConfig {
+  return loadConfig(ConfigSchema, env);
+}
+
+/** The file list in `JWT_PUBLIC_KEY_FILES`. */
+export function publicKeyFiles(config: Pick<AuthConfig, 'JWT_PUBLIC_KEY_FILES'>): string[] {
+  return config.JWT_PUBLIC_KEY_FILES.split(',')
+    .map((f) => f.trim())
+    .filter((f) => f !== '');
+}

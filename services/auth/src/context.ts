@@ -1,0 +1,57 @@
+import type { Logger, Pool, Redis } from '@gatehouse/runtime';
+import type { AuthConfig } from './config.js';
+import type { KeyRing } from './domain/keys.js';
+import type { LoginDeps } from './domain/login.js';
+import { createTokenVerifier, type TokenVerifier } from './domain/tokens.js';
+import { createRedisContext, type RedisContext } from './redis/context.js';
+
+/** What `buildApp` is given: config, the root logger, clients and keys. */
+export interface AuthAppDeps {
+  config: AuthConfig;
+  logger: Logger;
+  redis: Redis;
+  pool: Pool;
+  keys: KeyRing;
+}
+
+/** The slices the route plugins pass on to the domain functions. */
+export interface AuthContext {
+  config: AuthConfig;
+  pool: Pool;
+  keys: KeyRing;
+  redis: RedisContext;
+  verifyToken: TokenVerifier;
+  login: LoginDeps;
+  authenticate: { verifyToken: TokenVerifier; redis: RedisContext; idleTimeoutSeconds: number };
+}
+
+/** Builds the {@link AuthContext} once per app. */
+export function createAuthContext(deps: AuthAppDeps): AuthContext {
+  const { config } = deps;
+  const redis = createRedisContext(deps.redis, config.REDIS_COMMAND_TIMEOUT_MS);
+  const audience = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
+  const verifyToken = createTokenVerifier(deps.keys, audience);
+  return {
+    config,
+    pool: deps.pool,
+    keys: deps.keys,
+    redis,
+    verifyToken,
+    login: {
+      redis,
+      pool: deps.pool,
+      keys: deps.keys,
+      audience,
+      limits: {
+        maxAttempts: config.LOGIN_MAX_ATTEMPTS,
+        windowSeconds: config.LOGIN_WINDOW_SECONDS,
+        maxAttemptsPerIp: config.LOGIN_MAX_ATTEMPTS_PER_IP,
+        maxFailures: config.LOGIN_MAX_FAILURES,
+        failureWindowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
+      },
+      sessionTtlSeconds: config.SESSION_TTL_SECONDS,
+      idleTimeoutSeconds: config.SESSION_IDLE_TIMEOUT_SECONDS,
+    },
+    authenticate: { verifyToken, redis, idleTimeoutSeconds: config.SESSION_IDLE_TIMEOUT_SECONDS },
+  };
+}

@@ -1,0 +1,48 @@
+import { type AccessTokenClaims, GatehouseError } from '@gatehouse/contracts';
+import type { RedisContext } from '../redis/context.js';
+import { isIdleExpired, touchSession } from './idle.js';
+import { readSession, type StoredSession } from './sessions.js';
+import { invalidToken, type TokenVerifier } from './tokens.js';
+
+/** What {@link authenticate} needs. */
+export interface AuthenticateDeps {
+  verifyToken: TokenVerifier;
+  redis: RedisContext;
+  idleTimeoutSeconds: number;
+}
+
+/** A verified bearer token and its session (null when the session has ended). */
+export interface Authenticated {
+  claims: AccessTokenClaims;
+  session: StoredSession | null;
+}
+
+const BEARER = /^Bearer +([A-Za-z0-9\-_.~+/]+=*)$/i;
+
+/**
+ * Checks the `Authorization: Bearer` token (signature by one of auth's own
+ * keys, EdDSA only, typ, iss, aud, exp), then loads `session:{sid}` and
+ * requires it to belong to `sub`. With `requireSession` an ended, revoked or
+ * idle session is refused with 401 `invalid_token`.
+ */
+export async function authenticate(
+  deps: AuthenticateDeps,
+  authorization: string | undefined,
+  options: { requireSession: boolean },
+): Promise<Authenticated> {
+  const match = authorization === undefined ? null : BEARER.exec(authorization);
+  if (!match?.[1]) {
+    throw new GatehouseError('invalid_token', 'An Authorization: Bearer access token is required.', {
+      headers: { 'www-authenticate': 'Bearer' },
+    });
+  }
+  const claims = await deps.verifyToken(match[1]);
+  const now = Math.floor(Date.now() / 1000);
+  let session = await readSession(deps.redis, claims.sid);
+  if (session && (session.userId !== claims.sub || isIdleExpired(session, deps.idleTimeoutSeconds, now))) {
+    session = null;
+  }
+  if (session === null && options.requireSession) throw invalidToken('The session has ended.');
+  if (session) await touchSession(deps.redis, session, deps.idleTimeoutSeconds, now);
+  return { claims, session };
+}

@@ -1,0 +1,27 @@
+import { AUTH_EVENTS_STREAM, type AuthEventInput, createAuthEvent, EVENT_FIELD } from '@gatehouse/contracts';
+import type { RedisContext } from '../redis/context.js';
+
+/** Where a request came from, as recorded in sessions and events. */
+export interface ClientInfo {
+  ip: string;
+  userAgent: string | null;
+  traceparent: string | null;
+}
+
+/** The service name every auth event carries in `source`. */
+export const EVENT_SOURCE = 'auth';
+
+/** Serialises an envelope for the stream's `event` field. */
+export function eventJson(input: Omit<AuthEventInput, 'source'> & { source?: string }): string {
+  return JSON.stringify(createAuthEvent({ source: EVENT_SOURCE, ...input }));
+}
+
+/** Event fields that describe the client. */
+export function clientFields(client: ClientInfo | undefined): Pick<AuthEventInput, 'ip' | 'userAgent' | 'traceparent'> {
+  return { ip: client?.ip ?? null, userAgent: client?.userAgent ?? null, traceparent: client?.traceparent ?? null };
+}
+
+/** Appends one event to `auth-events` (no MAXLEN: audit trims what it has stored). */
+export async function publishEvent(redis: RedisContext, json: string): Promise<void> {
+  await redis.run('ghPublish', [AUTH_EVENTS_STREAM], [EVENT_FIELD, json]);
+}

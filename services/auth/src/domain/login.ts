@@ -1,0 +1,64 @@
+import { GatehouseError, type LoginBody, type LoginResponse } from '@gatehouse/contracts';
+import type { Pool } from '@gatehouse/runtime';
+import { type RedisContext, unavailableOnError } from '../redis/context.js';
+import { findUserByUsername } from '../repositories/users.repository.js';
+import type { ClientInfo } from './client.js';
+import type { KeyRing } from './keys.js';
+import { verifyPassword } from './passwords.js';
+import { checkLoginRate, type LoginLimits, recordLoginFailure } from './rate-limit.js';
+import { createSession, generateSessionId } from './sessions.js';
+import { signAccessToken, type TokenAudience } from './tokens.js';
+
+/** What {@link login} needs. */
+export interface LoginDeps {
+  redis: RedisContext;
+  pool: Pool;
+  keys: KeyRing;
+  audience: TokenAudience;
+  limits: LoginLimits;
+  sessionTtlSeconds: number;
+  idleTimeoutSeconds: number;
+}
+
+const INVALID = 'The username or password is incorrect.';
+
+/**
+ * Checks the rate limits, then the password (a dummy verification for an
+ * unknown user, so both failures cost the same), then writes the session and
+ * its event atomically and signs an access token that ends with the session.
+ * Unknown user, wrong password and disabled account give the same 401.
+ */
+export async function login(deps: LoginDeps, body: LoginBody, client: ClientInfo): Promise<LoginResponse> {
+  await checkLoginRate(deps.redis, deps.limits, body.username, client);
+  const user = await unavailableOnError(() => findUserByUsername(deps.pool, body.username));
+  const matches = await verifyPassword(user?.passwordHash ?? null, body.password);
+  if (!user || !matches || user.disabled) {
+    const reason = user && matches ? 'account_disabled' : 'invalid_credentials';
+    await recordLoginFailure(deps.redis, deps.limits, {
+      username: body.username,
+      userId: user?.id ?? null,
+      reason,
+      client,
+    });
+    throw new GatehouseError('invalid_credentials', INVALID);
+  }
+  const sessionId = generateSessionId();
+  const createdAt = Math.floor(Date.now() / 1000);
+  const session = { id: user.id, username: user.username, roles: user.roles };
+  await createSession(deps.redis, {
+    sessionId,
+    user: session,
+    client,
+    createdAt,
+    ttlSeconds: deps.sessionTtlSeconds,
+    idleTimeoutSeconds: deps.idleTimeoutSeconds,
+  });
+  const accessToken = await signAccessToken(deps.keys, deps.audience, {
+    userId: user.id,
+    sessionId,
+    roles: user.roles,
+    issuedAt: createdAt,
+    expiresAt: createdAt + deps.sessionTtlSeconds,
+  });
+  return { accessToken, tokenType: 'Bearer', expiresIn: deps.sessionTtlSeconds, sessionId };
+}

@@ -1,0 +1,165 @@
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  AUTH_EVENTS_STREAM,
+  EVENT_FIELD,
+  parseRoles,
+  SESSION_KEY_PREFIX,
+  SESSION_LAST_SEEN_FIELD,
+  type SessionHash,
+  SessionHashSchema,
+  type SessionView,
+  sessionKey,
+  userSessionsKey,
+} from '@gatehouse/contracts';
+import { Value } from '@sinclair/typebox/value';
+import { type RedisContext, unavailableOnError } from '../redis/context.js';
+import { type ClientInfo, clientFields, eventJson } from './client.js';
+
+/** A new random session id: 128 bits, base64url (22 characters). */
+export function generateSessionId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/** The stored form of a user agent: 16 hex digits of its SHA-256 (keeps the hash in listpack encoding). */
+export function userAgentDigest(userAgent: string | null): string {
+  return createHash('sha256')
+    .update(userAgent ?? '')
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** What {@link createSession} needs to know. */
+export interface NewSession {
+  sessionId: string;
+  user: { id: string; username: string; roles: string[] };
+  client: ClientInfo;
+  createdAt: number;
+  ttlSeconds: number;
+  idleTimeoutSeconds: number;
+}
+
+/**
+ * Writes `session:{sid}` with its TTL, adds the sid to `user_sessions:{userId}`
+ * and appends `auth.login.succeeded`, all in one script: there is never a
+ * session without its event, nor an event without its session.
+ */
+export async function createSession(redis: RedisContext, session: NewSession): Promise<SessionHash> {
+  const hash: SessionHash = {
+    userId: session.user.id,
+    username: session.user.username,
+    roles: session.user.roles.join(','),
+    createdAt: String(session.createdAt),
+    expiresAt: String(session.createdAt + session.ttlSeconds),
+    ip: session.client.ip,
+    ua: userAgentDigest(session.client.userAgent),
+  };
+  const fields: string[] = Object.entries(hash).flat();
+  if (session.idleTimeoutSeconds > 0) fields.push(SESSION_LAST_SEEN_FIELD, hash.createdAt);
+  const event = eventJson({
+    type: 'auth.login.succeeded',
+    subject: session.user.id,
+    username: session.user.username,
+    sessionId: session.sessionId,
+    ...clientFields(session.client),
+  });
+  await redis.run(
+    'ghCreateSession',
+    [sessionKey(session.sessionId), userSessionsKey(session.user.id), AUTH_EVENTS_STREAM],
+    [session.ttlSeconds, session.sessionId, EVENT_FIELD, event, ...fields],
+  );
+  return hash;
+}
+
+/** A stored session with its id and, when the idle timeout is on, its last use. */
+export interface StoredSession extends SessionHash {
+  sessionId: string;
+  lastSeenAt?: number;
+}
+
+function toStored(sessionId: string, raw: Record<string, string>): StoredSession | null {
+  const hash = Value.Clean(SessionHashSchema, { ...raw });
+  if (!Value.Check(SessionHashSchema, hash)) return null;
+  const lastSeen = raw[SESSION_LAST_SEEN_FIELD];
+  return { ...hash, sessionId, ...(lastSeen === undefined ? {} : { lastSeenAt: Number(lastSeen) }) };
+}
+
+/** Reads one session; null when it does not exist (ended, revoked or never was). */
+export async function readSession(redis: RedisContext, sessionId: string): Promise<StoredSession | null> {
+  const raw = await unavailableOnError(() => redis.redis.hgetall(sessionKey(sessionId)));
+  return toStored(sessionId, raw);
+}
+
+/** Lists the live sessions of a user, dropping ids whose session has ended from the index. */
+export async function listSessions(redis: RedisContext, userId: string): Promise<StoredSession[]> {
+  const index = userSessionsKey(userId);
+  const ids = await unavailableOnError(() => redis.redis.smembers(index));
+  if (ids.length === 0) return [];
+  const pipeline = redis.redis.pipeline();
+  for (const id of ids) pipeline.hgetall(sessionKey(id));
+  const replies = (await unavailableOnError(() => pipeline.exec())) ?? [];
+  const sessions = ids.map((id, i) => toStored(id, (replies[i]?.[1] ?? {}) as Record<string, string>));
+  const ended = ids.filter((_, i) => sessions[i] === null);
+  // Ids of sessions that expired are only index garbage; removing them is safe to replay.
+  if (ended.length > 0) await unavailableOnError(() => redis.redis.srem(index, ...ended));
+  return sessions
+    .filter((s): s is StoredSession => s !== null)
+    .sort((a, b) => Number(a.createdAt) - Number(b.createdAt));
+}
+
+/**
+ * Deletes one session and appends `auth.logout` in one script. Idempotent:
+ * returns 0 (and publishes nothing) when the session is already gone.
+ */
+export async function revokeSession(
+  redis: RedisContext,
+  session: Pick<StoredSession, 'sessionId' | 'userId' | 'username'>,
+  options: { reason?: string; client?: ClientInfo } = {},
+): Promise<number> {
+  const event = eventJson({
+    type: 'auth.logout',
+    subject: session.userId,
+    username: session.username,
+    sessionId: session.sessionId,
+    reason: options.reason ?? 'user_logout',
+    ...clientFields(options.client),
+  });
+  const keys = [sessionKey(session.sessionId), userSessionsKey(session.userId), AUTH_EVENTS_STREAM];
+  return Number(await redis.run('ghRevokeSession', keys, [session.sessionId, EVENT_FIELD, event]));
+}
+
+/**
+ * Deletes every session of a user and appends one `auth.sessions.revoked`,
+ * atomically (a login racing with it either lands before and is revoked, or
+ * after). Returns the number of sessions removed.
+ */
+export async function revokeAllSessions(
+  redis: RedisContext,
+  user: { id: string; username: string | null },
+  options: { reason: string; sessionId?: string; client?: ClientInfo; source?: string },
+): Promise<number> {
+  const event = eventJson({
+    type: 'auth.sessions.revoked',
+    subject: user.id,
+    username: user.username,
+    sessionId: options.sessionId ?? null,
+    reason: options.reason,
+    ...clientFields(options.client),
+    ...(options.source ? { source: options.source } : {}),
+  });
+  const keys = [userSessionsKey(user.id), AUTH_EVENTS_STREAM];
+  return Number(await redis.run('ghRevokeAll', keys, [SESSION_KEY_PREFIX, EVENT_FIELD, event]));
+}
+
+/** The owner's view of a session. */
+export function toSessionView(session: StoredSession, currentSessionId: string | null): SessionView {
+  return {
+    sessionId: session.sessionId,
+    userId: session.userId,
+    username: session.username,
+    roles: parseRoles(session.roles),
+    createdAt: new Date(Number(session.createdAt) * 1000).toISOString(),
+    expiresAt: new Date(Number(session.expiresAt) * 1000).toISOString(),
+    ip: session.ip,
+    current: session.sessionId === currentSessionId,
+  };
+}

@@ -1,0 +1,61 @@
+import { GatehouseError } from '@gatehouse/contracts';
+import type { Redis } from '@gatehouse/runtime';
+import { RedisClock } from './clock.js';
+import { defineScripts, type ScriptName } from './scripts.js';
+
+/** What every Redis-using auth function needs: the client, its scripts and a deadline source. */
+export interface RedisContext {
+  redis: Redis;
+  /** Runs one script with a deadline; `null` means Redis refused it as too late. */
+  run(name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown>;
+  clock: RedisClock;
+}
+
+/**
+ * Wraps a command client for the auth functions. Script deadlines are half the
+ * client's command timeout away: a script that runs later than that (Redis
+ * was stalled) does nothing, and one that runs in time answers well before
+ * the client gives up on it.
+ */
+export function createRedisContext(redis: Redis, commandTimeoutMs: number): RedisContext {
+  const clock = new RedisClock().attach(redis);
+  const call = defineScripts(redis);
+  return {
+    redis,
+    clock,
+    run: async (name, keys, args) => {
+      const result = await unavailableOnError(() =>
+        call(name, keys, [clock.deadline(Math.floor(commandTimeoutMs / 2)), ...args]),
+      );
+      if (result === null) throw new GatehouseError('dependency_unavailable', 'The session store is too slow.');
+      return result;
+    },
+  };
+}
+
+/**
+ * Runs a Redis or PostgreSQL call and turns connection-level failures
+ * (refused, closed, timed out) into 503 `dependency_unavailable`; errors the
+ * server itself replied with are bugs and stay 500.
+ */
+export async function unavailableOnError<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof GatehouseError || !isConnectionError(err)) throw err;
+    throw new GatehouseError('dependency_unavailable', 'A backing store is unavailable; try again shortly.', {
+      cause: err,
+    });
+  }
+}
+
+const TRANSIENT_REPLY = /^(LOADING|BUSY|OOM|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN)/;
+
+function isConnectionError(err: unknown): boolean {
+  if (!(err instanceof Error) || err instanceof TypeError || err instanceof RangeError) return false;
+  if (err.name === 'ReplyError') return TRANSIENT_REPLY.test(err.message);
+  const code = (err as { code?: unknown }).code;
+  // A PostgreSQL SQLSTATE outside classes 08 (connection) and 57 (operator intervention) is a real error.
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code.startsWith('08') || code.startsWith('57');
+  return true;
+}

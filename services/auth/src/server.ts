@@ -1,0 +1,40 @@
+import { closeRedis, createLogger, createPool, createRedis, runServer, waitForRedis } from '@gatehouse/runtime';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import { loadServiceConfig, publicKeyFiles } from './config.js';
+import { loadKeyRing } from './domain/keys.js';
+import { migrateAuth } from './migrate.js';
+
+const config = loadServiceConfig(process.env);
+const logger = createLogger({ service: 'auth', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+const pool = createPool({ url: config.DATABASE_URL, logger, name: 'auth' });
+const redis = createRedis({
+  url: config.REDIS_URL,
+  logger,
+  name: 'auth',
+  commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+});
+
+try {
+  const applied = await migrateAuth(pool);
+  if (applied.length > 0) logger.info({ versions: applied }, 'migrations applied');
+  const keys = await loadKeyRing({
+    privateKeyFile: config.JWT_PRIVATE_KEY_FILE,
+    publicKeyFiles: publicKeyFiles(config),
+    generate: config.JWT_GENERATE_KEY,
+  });
+  logger.info({ kid: keys.kid, published: keys.jwks.keys.length }, 'signing key loaded');
+  await waitForRedis(redis).catch((err: Error) => logger.warn({ err }, 'redis not ready yet; starting anyway'));
+  const app = buildApp({ config, logger, redis, pool, keys });
+  app.addHook('onClose', async () => {
+    await closeRedis(redis);
+    await pool.end();
+  });
+  // runServer is typed for a plain Fastify instance; ours only adds the TypeBox type provider and pino's logger type.
+  await runServer({ app: app as unknown as FastifyInstance, logger, host: config.HOST, port: config.PORT });
+} catch (err) {
+  logger.fatal({ err }, 'auth failed to start');
+  await closeRedis(redis);
+  await pool.end();
+  process.exit(1);
+}
