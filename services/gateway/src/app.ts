@@ -1,0 +1,91 @@
+import { createBaseApp, healthPlugin, type Logger } from '@gatehouse/runtime';
+import type { Redis } from 'ioredis';
+import type { JWTVerifyGetKey } from 'jose';
+import { type GatewayConfig, jwksUrl, parseTrustProxy, parseUpstreams } from './config.js';
+import { SessionReader } from './domain/session-reader.js';
+import { createTokenVerifier, remoteKeys } from './domain/token-verifier.js';
+import authenticationPlugin from './plugins/authentication.js';
+import protectionPlugin from './plugins/protection.js';
+import proxyRoutes from './routes/proxy/index.js';
+import verifyRoutes from './routes/verify/index.js';
+
+/** The Redis connections of a gateway; each has one job. */
+export interface GatewayRedis {
+  /** Reads sessions, with client tracking on. */
+  sessions: Redis;
+  /** Receives the invalidations for `sessions` (subscriber mode). */
+  invalidations: Redis;
+  /** The rate limiter's counters. */
+  rateLimit: Redis;
+}
+
+/** Everything {@link buildApp} needs. */
+export interface GatewayDeps {
+  config: GatewayConfig;
+  logger: Logger;
+  redis: GatewayRedis;
+  /** Signing keys; defaults to the remote JWKS at `JWKS_URL`. */
+  keys?: JWTVerifyGetKey;
+}
+
+/**
+ * Builds the gateway app (never listens): protection (helmet, rate limit) →
+ * health → authentication → forward-auth → proxy routes.
+ *
+ * @example
+ * ```ts
+ * const app = await buildApp({ config, logger, redis: { sessions, invalidations, rateLimit } });
+ * ```
+ */
+export async function buildApp(deps: GatewayDeps) {
+  const { config, logger, redis } = deps;
+  const app = createBaseApp({
+    logger,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: parseTrustProxy(config.TRUST_PROXY),
+    requestIdHeader: false,
+  });
+  const sessions = new SessionReader({
+    reader: redis.sessions,
+    subscriber: redis.invalidations,
+    logger,
+    cacheSize: config.SESSION_CACHE_SIZE,
+    leaseMs: config.SESSION_CACHE_LEASE_MS,
+    heartbeatMs: config.SESSION_HEARTBEAT_MS,
+  });
+  const verifyToken = createTokenVerifier({
+    keys: deps.keys ?? remoteKeys(jwksUrl(config), config.JWKS_COOLDOWN_MS),
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    cacheSize: config.TOKEN_CACHE_SIZE,
+  });
+  app.addHook('onClose', async () => sessions.close());
+
+  await app.register(protectionPlugin, {
+    redis: redis.rateLimit,
+    max: config.RATE_LIMIT_MAX,
+    windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
+  });
+  await app.register(healthPlugin, {
+    checks: {
+      redis: async () => {
+        await redis.sessions.ping();
+        return { sessionCache: sessions.isCaching ? 'tracking' : 'direct' };
+      },
+    },
+  });
+  await app.register(authenticationPlugin, { verifyToken, lookupSession: (sid) => sessions.get(sid) });
+  await app.register(verifyRoutes);
+  await app.register(proxyRoutes, {
+    authOrigin: new URL(config.AUTH_URL).origin,
+    auditOrigin: new URL(config.AUDIT_URL).origin,
+    upstreams: parseUpstreams(config.UPSTREAMS),
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    connections: config.UPSTREAM_CONNECTIONS,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+  });
+  return app;
+}
+
+/** A gateway app. */
+export type GatewayApp = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,110 @@
+import { CommonEnv, ConfigError, loadConfig } from '@gatehouse/runtime';
+import { type Static, Type } from '@sinclair/typebox';
+
+const PositiveInt = (defaultValue: number, minimum = 1) => Type.Integer({ minimum, default: defaultValue });
+
+/** The environment variables of the gateway; keys are the variable names. */
+export const ConfigSchema = Type.Object({
+  ...CommonEnv,
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  AUTH_URL: Type.String({ default: 'http://127.0.0.1:8081' }),
+  AUDIT_URL: Type.String({ default: 'http://127.0.0.1:8082' }),
+  JWKS_URL: Type.String({ default: '', description: 'defaults to AUTH_URL + /.well-known/jwks.json' }),
+  JWKS_COOLDOWN_MS: PositiveInt(5000, 0),
+  JWT_ISSUER: Type.String({ minLength: 1, default: 'gatehouse' }),
+  JWT_AUDIENCE: Type.String({ minLength: 1, default: 'gatehouse' }),
+  UPSTREAMS: Type.String({ default: '', description: 'comma-separated /prefix=http://host:port pairs' }),
+  UPSTREAM_TIMEOUT_MS: PositiveInt(30_000),
+  UPSTREAM_CONNECTIONS: PositiveInt(128),
+  RATE_LIMIT_MAX: PositiveInt(600, 0),
+  RATE_LIMIT_WINDOW_SECONDS: PositiveInt(60),
+  TRUST_PROXY: Type.String({ default: 'false', description: 'false, true, a hop count or a list of addresses/CIDRs' }),
+  BODY_LIMIT_BYTES: PositiveInt(1024 * 1024),
+  TOKEN_CACHE_SIZE: PositiveInt(100_000, 0),
+  SESSION_CACHE_SIZE: PositiveInt(100_000, 0),
+  SESSION_CACHE_LEASE_MS: PositiveInt(300, 50),
+  SESSION_HEARTBEAT_MS: PositiveInt(100, 10),
+});
+
+/** The validated, frozen configuration of the gateway. */
+export type GatewayConfig = Readonly<Static<typeof ConfigSchema>>;
+
+/** One entry of the upstream route table. */
+export interface UpstreamRoute {
+  prefix: string;
+  origin: string;
+}
+
+/**
+ * Validates `env` against {@link ConfigSchema}; throws a `ConfigError` naming
+ * the first bad variable. `UPSTREAMS` and `TRUST_PROXY` are parsed here too
+ * so a typo stops start-up.
+ */
+export function loadServiceConfig(env: NodeJS.ProcessEnv): GatewayConfig {
+  const config = loadConfig(ConfigSchema, env);
+  parseUpstreams(config.UPSTREAMS);
+  parseTrustProxy(config.TRUST_PROXY);
+  for (const name of ['AUTH_URL', 'AUDIT_URL'] as const) parseOrigin(name, config[name]);
+  if (config.JWKS_URL !== '') parseOrigin('JWKS_URL', config.JWKS_URL);
+  return config;
+}
+
+function parseOrigin(variable: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(variable, `is not a URL (got ${JSON.stringify(value)})`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(variable, `must be an http(s) URL (got ${JSON.stringify(value)})`);
+  }
+  return url.origin;
+}
+
+/**
+ * Parses `UPSTREAMS` (`/api/orders=http://orders:3000,/api/demo=http://127.0.0.1:8090`)
+ * into routes, longest prefix first.
+ */
+export function parseUpstreams(value: string): UpstreamRoute[] {
+  const routes: UpstreamRoute[] = [];
+  for (const pair of value.split(',').map((p) => p.trim())) {
+    if (pair === '') continue;
+    const at = pair.indexOf('=');
+    const prefix = at > 0 ? pair.slice(0, at).replace(/\/+$/, '') : '';
+    if (!/^\/[A-Za-z0-9._~\-/]+$/.test(prefix) || /^\/(auth|audit|verify|healthz|readyz)(\/|$)/.test(prefix)) {
+      throw new ConfigError('UPSTREAMS', `bad or reserved prefix in ${JSON.stringify(pair)}`);
+    }
+    routes.push({ prefix, origin: parseOrigin('UPSTREAMS', pair.slice(at + 1)) });
+  }
+  return routes.sort((a, b) => b.prefix.length - a.prefix.length);
+}
+
+/** Fastify's `trustProxy` option as the gateway sets it. */
+export type TrustProxy = boolean | string[] | ((address: string, hop: number) => boolean);
+
+/** Turns `TRUST_PROXY` into Fastify's `trustProxy` option (a hop count trusts that many proxies). */
+export function parseTrustProxy(value: string): TrustProxy {
+  const v = value.trim();
+  if (v === '' || v === 'false') return false;
+  if (v === 'true') return true;
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    return (_address, hop) => hop < hops;
+  }
+  const list = v.split(',').map((s) => s.trim());
+  if (list.some((s) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(s))) {
+    throw new ConfigError(
+      'TRUST_PROXY',
+      `must be false, true, a hop count or addresses/CIDRs (got ${JSON.stringify(value)})`,
+    );
+  }
+  return list;
+}
+
+/** The JWKS address: `JWKS_URL`, else the auth service's well-known path. */
+export function jwksUrl(config: Pick<GatewayConfig, 'JWKS_URL' | 'AUTH_URL'>): URL {
+  return new URL(
+    config.JWKS_URL !== '' ? config.JWKS_URL : `${config.AUTH_URL.replace(/\/+$/, '')}/.well-known/jwks.json`,
+  );
+}

@@ -1,0 +1,151 @@
+import { sessionKey } from '@gatehouse/contracts';
+import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
+import type { Logger } from 'pino';
+import { unavailable } from './errors.js';
+import { InvalidationChannel } from './invalidation-channel.js';
+import { SESSION_FIELDS, type SessionRecord, sessionIdOfKey, toSessionRecord } from './session-record.js';
+
+/** Options of {@link SessionReader}. */
+export interface SessionReaderOptions {
+  /** The tracked connection: it only ever reads sessions. */
+  reader: Redis;
+  /** The connection that receives invalidations. */
+  subscriber: Redis;
+  logger: Logger;
+  /** Sessions kept locally; 0 turns client-side caching off (every check reads Redis). */
+  cacheSize: number;
+  /** A cached entry is served only while the invalidation channel answered a PING this recently. */
+  leaseMs: number;
+  heartbeatMs: number;
+  now?: () => number;
+}
+
+/**
+ * Reads `session:{sid}` with Redis client-side caching (RESP2, default
+ * tracking mode, invalidations redirected to a subscriber connection).
+ *
+ * Safety rules: an entry is cached only when tracking was on for the whole
+ * read and no invalidation for that key (nor a flush) arrived meanwhile; the
+ * whole cache is dropped whenever either connection closes, tracking is
+ * re-established, or the heartbeat lease lapses; every hit is checked against
+ * the session's own `expiresAt`. Whenever any of that is in doubt the session
+ * is read from Redis, and a Redis failure is a 503, never a pass.
+ */
+export class SessionReader {
+  readonly #cache: LRUCache<string, SessionRecord> | undefined;
+  readonly #inflight = new Map<string, { readers: number; version: number }>();
+  readonly #channel: InvalidationChannel | undefined;
+  readonly #now: () => number;
+  #tracking = false;
+  #epoch = 0;
+
+  constructor(private readonly options: SessionReaderOptions) {
+    this.#now = options.now ?? Date.now;
+    if (options.cacheSize === 0) return;
+    this.#cache = new LRUCache({ max: options.cacheSize });
+    this.#channel = new InvalidationChannel(
+      options.subscriber,
+      {
+        onInvalidate: (keys) => this.#invalidate(keys),
+        onSubscribed: (id) => void this.#enableTracking(id),
+        onLost: () => this.#disable('invalidation connection lost'),
+      },
+      options.logger,
+      options.heartbeatMs,
+    );
+    options.reader.on('close', () => this.#disable('reader connection lost'));
+    options.reader.on('ready', () => {
+      const id = this.#channel?.clientId;
+      if (id !== undefined) void this.#enableTracking(id);
+    });
+  }
+
+  /** Whether hits may currently be served from the local cache. */
+  get isCaching(): boolean {
+    return this.#tracking && this.#now() - (this.#channel?.aliveAt ?? 0) <= this.options.leaseMs;
+  }
+
+  /** The session, or `null` when it does not exist (logged out, revoked, expired). */
+  async get(sessionId: string): Promise<SessionRecord | null> {
+    const caching = this.#tracking && this.#leaseHolds();
+    if (caching) {
+      const hit = this.#cache?.get(sessionId);
+      if (hit !== undefined) return hit.expiresAtMs > this.#now() ? hit : null;
+    }
+    const epoch = this.#epoch;
+    const inflight = this.#inflight.get(sessionId) ?? { readers: 0, version: 0 };
+    this.#inflight.set(sessionId, inflight);
+    inflight.readers += 1;
+    const version = inflight.version;
+    let values: (string | null)[];
+    try {
+      values = await this.options.reader.hmget(sessionKey(sessionId), ...SESSION_FIELDS);
+    } catch (err) {
+      throw unavailable('The session store', err);
+    } finally {
+      inflight.readers -= 1;
+      if (inflight.readers === 0) this.#inflight.delete(sessionId);
+    }
+    const record = toSessionRecord(values);
+    if (record === null || record.expiresAtMs <= this.#now()) return null;
+    // Cache only what was read under tracking with no invalidation or flush racing the reply.
+    if (caching && this.#tracking && epoch === this.#epoch && inflight.version === version) {
+      this.#cache?.set(sessionId, record);
+    }
+    return record;
+  }
+
+  /** Stops the heartbeat; the connections are closed by their owner. */
+  close(): void {
+    this.#channel?.close();
+    this.#disable('closing');
+  }
+
+  #leaseHolds(): boolean {
+    if (this.#now() - (this.#channel?.aliveAt ?? 0) <= this.options.leaseMs) return true;
+    if (this.#cache !== undefined && this.#cache.size > 0) this.#flush();
+    return false;
+  }
+
+  #invalidate(keys: string[] | null): void {
+    if (keys === null) {
+      this.#flush();
+      return;
+    }
+    for (const key of keys) {
+      const sessionId = sessionIdOfKey(key);
+      if (sessionId === undefined) continue;
+      this.#cache?.delete(sessionId);
+      const inflight = this.#inflight.get(sessionId);
+      if (inflight !== undefined) inflight.version += 1;
+    }
+  }
+
+  #flush(): void {
+    this.#epoch += 1;
+    this.#cache?.clear();
+  }
+
+  #disable(reason: string): void {
+    if (this.#tracking) this.options.logger.warn({ reason }, 'session cache off; reading every session from redis');
+    this.#tracking = false;
+    this.#flush();
+  }
+
+  async #enableTracking(subscriberId: number): Promise<void> {
+    this.#disable('re-establishing tracking');
+    if (this.options.reader.status !== 'ready') return;
+    const epoch = this.#epoch;
+    try {
+      await this.options.reader.call('CLIENT', 'TRACKING', 'OFF');
+      await this.options.reader.call('CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(subscriberId));
+    } catch (err) {
+      this.options.logger.warn({ err }, 'redis client tracking unavailable; reading every session from redis');
+      return;
+    }
+    if (epoch !== this.#epoch || this.#channel?.clientId !== subscriberId) return;
+    this.#tracking = true;
+    this.options.logger.info({ subscriberId }, 'session cache on (redis client tracking)');
+  }
+}

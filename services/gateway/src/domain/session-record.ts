@@ -1,0 +1,27 @@
+import { parseRoles, SESSION_KEY_PREFIX } from '@gatehouse/contracts';
+
+/** The part of a `session:{sid}` hash the gateway needs. */
+export interface SessionRecord {
+  userId: string;
+  username: string;
+  roles: string[];
+  /** Epoch milliseconds; the session is refused from then on even if Redis still holds it. */
+  expiresAtMs: number;
+}
+
+/** The hash fields read with HMGET, in the order {@link toSessionRecord} expects. */
+export const SESSION_FIELDS = ['userId', 'username', 'roles', 'expiresAt'] as const;
+
+/** Builds a record from an HMGET reply; `null` when the key is missing or malformed. */
+export function toSessionRecord(values: (string | null)[]): SessionRecord | null {
+  const [userId, username, roles, expiresAt] = values;
+  if (!userId || expiresAt == null) return null;
+  const expiresAtSeconds = Number(expiresAt);
+  if (!Number.isFinite(expiresAtSeconds)) return null;
+  return { userId, username: username ?? '', roles: parseRoles(roles ?? ''), expiresAtMs: expiresAtSeconds * 1000 };
+}
+
+/** The session id of a `session:{sid}` key, or `undefined` for any other key. */
+export function sessionIdOfKey(key: string): string | undefined {
+  return key.startsWith(SESSION_KEY_PREFIX) ? key.slice(SESSION_KEY_PREFIX.length) : undefined;
+}

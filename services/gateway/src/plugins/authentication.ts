@@ -1,0 +1,57 @@
+import { GatehouseError, IDENTITY_HEADERS } from '@gatehouse/contracts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { authenticate, type Identity, type SessionLookup } from '../domain/authenticate.js';
+import type { TokenVerifier } from '../domain/token-verifier.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** A preHandler that requires a valid token and live session, and optionally a role. */
+    requireIdentity(role?: string): (request: FastifyRequest) => Promise<void>;
+  }
+  interface FastifyRequest {
+    /** Set once the token and its session were checked. */
+    identity: Identity | null;
+  }
+}
+
+/** Options of the authentication plugin. */
+export interface AuthenticationOptions {
+  verifyToken: TokenVerifier;
+  lookupSession: SessionLookup;
+}
+
+const STRIPPED = Object.values(IDENTITY_HEADERS);
+
+/** The identity headers an upstream (or a forward-auth proxy) receives. */
+export function identityHeaders(identity: Identity, requestId: string): Record<string, string> {
+  return {
+    [IDENTITY_HEADERS.userId]: identity.userId,
+    [IDENTITY_HEADERS.username]: identity.username,
+    [IDENTITY_HEADERS.sessionId]: identity.sessionId,
+    [IDENTITY_HEADERS.roles]: identity.roles.join(','),
+    [IDENTITY_HEADERS.requestId]: requestId,
+  };
+}
+
+/**
+ * Removes every identity header a client sent, on every path, before any
+ * route runs; and provides `requireIdentity(role?)` for routes to use.
+ */
+export default fp(
+  async function authentication(app: FastifyInstance, options: AuthenticationOptions) {
+    app.decorateRequest('identity', null);
+    app.addHook('onRequest', async (request) => {
+      const headers = request.raw.headers;
+      for (const name of STRIPPED) delete headers[name];
+    });
+    app.decorate('requireIdentity', (role?: string) => async (request: FastifyRequest) => {
+      const identity = await authenticate(request.headers.authorization, options.verifyToken, options.lookupSession);
+      if (role !== undefined && !identity.roles.includes(role)) {
+        throw new GatehouseError('insufficient_role', `The role "${role}" is required.`);
+      }
+      request.identity = identity;
+    });
+  },
+  { name: 'gatehouse-authentication', fastify: '5.x' },
+);

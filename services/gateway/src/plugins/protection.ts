@@ -1,0 +1,75 @@
+import { createRequire } from 'node:module';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import { GatehouseError } from '@gatehouse/contracts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Redis } from 'ioredis';
+
+/** Options of the protection plugin. */
+export interface ProtectionOptions {
+  /** A connection of its own: rate limiting never shares the tracked session reader. */
+  redis: Redis;
+  /** Requests per client address per window; 0 turns rate limiting off. */
+  max: number;
+  windowSeconds: number;
+}
+
+type StoreCallback = (err: Error | null, result?: { current: number; ttl: number }) => void;
+interface RateLimitStore {
+  incr(key: string, callback: StoreCallback, timeWindow?: number, max?: number): void;
+  child(routeOptions: unknown): RateLimitStore;
+}
+type RedisStoreClass = new (
+  continueExceeding: boolean,
+  exponentialBackoff: boolean,
+  redis: Redis,
+  key: string,
+) => RateLimitStore;
+
+// The library's own Redis store (its Lua script), wrapped so a Redis failure is a 503, not a 500.
+const RedisStore = createRequire(import.meta.url)('@fastify/rate-limit/store/RedisStore.js') as RedisStoreClass;
+
+function failClosedStore(redis: Redis) {
+  return class FailClosedRedisStore implements RateLimitStore {
+    readonly #inner: RateLimitStore;
+    constructor(_params: unknown, inner?: RateLimitStore) {
+      this.#inner = inner ?? new RedisStore(false, false, redis, 'rate_limit:ip:');
+    }
+    incr(key: string, callback: StoreCallback, timeWindow?: number, max?: number): void {
+      this.#inner.incr(
+        key,
+        (err, result) =>
+          err
+            ? callback(new GatehouseError('dependency_unavailable', 'The rate limiter is unavailable.', { cause: err }))
+            : callback(null, result),
+        timeWindow,
+        max,
+      );
+    }
+    child(routeOptions: unknown): RateLimitStore {
+      return new FailClosedRedisStore(undefined, this.#inner.child(routeOptions));
+    }
+  };
+}
+
+const isProbe = (request: FastifyRequest) => request.url === '/healthz' || request.url === '/readyz';
+
+/** Security headers (helmet) and a per-client-address rate limit kept in Redis. */
+export default fp(
+  async function protection(app: FastifyInstance, options: ProtectionOptions) {
+    await app.register(helmet, { global: true });
+    if (options.max === 0) return;
+    await app.register(rateLimit, {
+      global: true,
+      max: options.max,
+      timeWindow: options.windowSeconds * 1000,
+      store: failClosedStore(options.redis),
+      enableDraftSpec: true,
+      allowList: (request) => isProbe(request),
+      errorResponseBuilder: (_request, context) =>
+        new GatehouseError('rate_limited', `Too many requests; retry in ${context.after}.`),
+    });
+  },
+  { name: 'gatehouse-protection', fastify: '5.x' },
+);

@@ -1,0 +1,18 @@
+import { closeRedis, createLogger, createRedis, runServer } from '@gatehouse/runtime';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import { loadServiceConfig } from './config.js';
+
+const config = loadServiceConfig(process.env);
+const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+const redisOptions = { url: config.REDIS_URL, logger, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS };
+const redis = {
+  sessions: createRedis({ ...redisOptions, name: 'gateway-sessions' }),
+  invalidations: createRedis({ ...redisOptions, name: 'gateway-invalidations', role: 'subscriber' }),
+  rateLimit: createRedis({ ...redisOptions, name: 'gateway-ratelimit' }),
+};
+const app = await buildApp({ config, logger, redis });
+app.addHook('onClose', async () => {
+  await Promise.all(Object.values(redis).map((client) => closeRedis(client)));
+});
+await runServer({ app: app as unknown as FastifyInstance, logger, host: config.HOST, port: config.PORT });
