@@ -1,0 +1,86 @@
+# syntax=docker/dockerfile:1
+# One image per service, built from the repository root:
+#   docker build --target gateway -t gatehouse-gateway .
+# Targets: gateway, auth, audit (production: compiled JavaScript, production
+# dependencies only, non-root, `node` as PID 1) and gateway-dev, auth-dev,
+# audit-dev (what `skaffold dev` runs: TypeScript sources under `tsx watch`,
+# so synced files reload without a rebuild).
+
+# Matches the Node.js the project is developed and tested with (engines >= 20.19).
+ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+
+FROM ${NODE_IMAGE} AS base
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false \
+    NPM_CONFIG_AUDIT=false
+WORKDIR /app
+
+# Only the package manifests, at their workspace paths, so the dependency
+# layers below are reused until a package.json or the lock file changes.
+FROM base AS manifests
+COPY . /src
+RUN cd /src \
+ && find . -name node_modules -prune -o \( -name package.json -o -name package-lock.json \) -print \
+  | tar -cf - -T - | tar -xf - -C /app
+
+# Every dependency (dev included): the compiler, and tsx for the dev targets.
+FROM base AS deps
+COPY --from=manifests /app/ ./
+RUN --mount=type=cache,target=/root/.npm npm ci
+
+FROM deps AS build
+COPY . .
+RUN npx tsc -b \
+ && mkdir /out \
+ && for dir in packages/* services/*; do \
+      mkdir -p "/out/$dir"; \
+      for part in dist migrations; do \
+        if [ -d "$dir/$part" ]; then cp -r "$dir/$part" "/out/$dir/"; fi; \
+      done; \
+    done
+
+# Production dependencies of all workspaces (npm workspaces install one tree),
+# then the compiled output of every workspace and the migration entry point.
+FROM base AS release
+COPY --from=manifests /app/ ./
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev \
+ && npm cache clean --force
+COPY --from=build /out/ ./
+COPY deploy/docker/migrate.mjs deploy/docker/migrate.mjs
+ENV NODE_ENV=production
+# The numeric uid of the image's `node` user, so Kubernetes' runAsNonRoot can
+# check it.
+USER 1000:1000
+
+# `node` is PID 1 (exec form, no shell): SIGTERM reaches the service, whose
+# close-with-grace handler drains requests, consumers and clients.
+FROM release AS gateway
+EXPOSE 8080
+CMD ["node", "services/gateway/dist/server.js"]
+
+FROM release AS auth
+EXPOSE 8081
+CMD ["node", "services/auth/dist/server.js"]
+
+FROM release AS audit
+EXPOSE 8082
+CMD ["node", "services/audit/dist/server.js"]
+
+# Development: sources plus every dependency, owned by the runtime user so
+# skaffold's file sync can overwrite them.
+FROM deps AS dev
+COPY --chown=1000:1000 . .
+ENV NODE_ENV=development
+USER 1000:1000
+
+FROM dev AS gateway-dev
+EXPOSE 8080
+CMD ["node_modules/.bin/tsx", "watch", "--conditions=gatehouse-source", "services/gateway/src/server.ts"]
+
+FROM dev AS auth-dev
+EXPOSE 8081
+CMD ["node_modules/.bin/tsx", "watch", "--conditions=gatehouse-source", "services/auth/src/server.ts"]
+
+FROM dev AS audit-dev
+EXPOSE 8082
+CMD ["node_modules/.bin/tsx", "watch", "--conditions=gatehouse-source", "services/audit/src/server.ts"]
