@@ -1,0 +1,77 @@
+import type { Ed25519KeyPair, Logger, Pool, Redis } from '@gatehouse/runtime';
+import { createBaseApp, healthPlugin } from '@gatehouse/runtime';
+import type { AuditConfig } from './config.js';
+import { LiveFeed } from './domain/live-feed.js';
+import consumerPlugin from './plugins/consumer.js';
+import openapiPlugin from './plugins/openapi.js';
+import readerIdentity from './plugins/reader-identity.js';
+import { readHead } from './repositories/chain.repository.js';
+import { eventsAfter } from './repositories/query.repository.js';
+import eventsRoutes from './routes/events/index.js';
+import readsRoutes from './routes/reads/index.js';
+import streamRoutes from './routes/stream/index.js';
+import usersRoutes from './routes/users/index.js';
+import verifyRoutes from './routes/verify/index.js';
+
+/** Everything the audit app needs; `blocking` is required when `AUDIT_CONSUME` is on. */
+export interface AppDeps {
+  config: Readonly<AuditConfig>;
+  logger: Logger;
+  redis: Redis;
+  blocking?: Redis;
+  pool: Pool;
+  keys: Ed25519KeyPair;
+  clock?: () => Date;
+  /** Closes the clients; runs after every other `onClose` hook (hooks run last-added first). */
+  closeClients?: () => Promise<void>;
+}
+
+/**
+ * Builds the audit app (never listens): OpenAPI → health → reader identity
+ * and read recording → query routes → the consumer.
+ *
+ * @example
+ * ```ts
+ * const app = await buildApp({ config, logger, redis, blocking, pool, keys });
+ * ```
+ */
+export async function buildApp(deps: AppDeps) {
+  const { config, pool, redis } = deps;
+  const app = createBaseApp({ logger: deps.logger });
+  if (deps.closeClients) app.addHook('onClose', deps.closeClients);
+  const feed = new LiveFeed(
+    { eventsAfter: (after, limit) => eventsAfter(pool, after, limit), headSeq: async () => (await readHead(pool)).seq },
+    { pollMs: config.AUDIT_LIVE_POLL_MS, logger: deps.logger },
+  );
+  await app.register(openapiPlugin);
+  await app.register(healthPlugin, {
+    checks: {
+      postgres: async () => void (await pool.query('SELECT 1')),
+      redis: async () => void (await redis.ping()),
+      ...(config.AUDIT_CONSUME
+        ? {
+            consumer: async () => {
+              const status = app.auditConsumer.status;
+              if (status.state === 'paused') throw new Error(`paused: ${status.lastError}`);
+              return status;
+            },
+          }
+        : {}),
+    },
+  });
+  await app.register(readerIdentity, { pool });
+  await app.register(eventsRoutes, { pool });
+  await app.register(usersRoutes, { pool, redis, clock: deps.clock ?? (() => new Date()) });
+  await app.register(verifyRoutes, { pool, publicKey: deps.keys.publicKey });
+  await app.register(readsRoutes, { pool });
+  await app.register(streamRoutes, { feed, heartbeatMs: config.AUDIT_SSE_HEARTBEAT_MS });
+  if (config.AUDIT_CONSUME) {
+    if (!deps.blocking) throw new Error('AUDIT_CONSUME needs a blocking Redis connection');
+    await app.register(consumerPlugin, { ...deps, blocking: deps.blocking, onStored: () => feed.notify() });
+  }
+  app.addHook('onClose', async () => await feed.close());
+  return app;
+}
+
+/** The type of the audit app. */
+export type AuditApp = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,222 @@
+import { AUTH_EVENTS_DEAD_STREAM, EVENT_FIELD } from '@gatehouse/contracts';
+import type { Logger, Pool, Redis } from '@gatehouse/runtime';
+import { type BatchResult, type DeadLetter, storeBatch } from '../repositories/events.repository.js';
+import {
+  claimIdle,
+  ensureGroup,
+  type GroupRef,
+  pendingDeliveries,
+  readNew,
+  readOwnPending,
+  removeConsumerIfIdle,
+} from './group.js';
+import { isDataError, type RawEntry, type SortedBatch, sortEntries } from './stream-entries.js';
+
+/** Settings of one consumer. */
+export interface ConsumerOptions {
+  ref: GroupRef;
+  batchSize: number;
+  blockMs: number;
+  claimIdleMs: number;
+  claimIntervalMs: number;
+  maxDeliveries: number;
+  retryMaxMs: number;
+  deadStream?: string;
+}
+
+/** What a consumer needs. */
+export interface ConsumerDeps {
+  redis: Redis;
+  blocking: Redis;
+  pool: Pool;
+  logger: Logger;
+  onStored?: (stored: BatchResult['stored']) => void;
+}
+
+/** A running consumer's state, for `/readyz`. */
+export interface ConsumerStatus {
+  state: 'starting' | 'running' | 'paused' | 'stopped';
+  consumer: string;
+  stored: number;
+  lastError: string | null;
+}
+
+/** The `auth-events` consumer of the `audit` group. */
+export class AuthEventsConsumer {
+  readonly status: ConsumerStatus;
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private blockedId: number | null = null;
+  private clientId: number | undefined;
+  private wake: (() => void) | undefined;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly deps: ConsumerDeps,
+    private readonly options: ConsumerOptions,
+  ) {
+    this.status = { state: 'starting', consumer: options.ref.consumer, stored: 0, lastError: null };
+    this.log = deps.logger.child({
+      stream: options.ref.stream,
+      group: options.ref.group,
+      consumer: options.ref.consumer,
+    });
+    deps.blocking.on('ready', () => {
+      this.clientId = undefined;
+    });
+  }
+
+  /** Starts the read loop in the background. */
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Finishes the batch in hand, stops reading, and leaves the group if nothing is pending for it. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    if (this.blockedId !== null) await this.deps.redis.client('UNBLOCK', this.blockedId).catch(() => undefined);
+    await this.loop;
+    this.status.state = 'stopped';
+    const removed = await removeConsumerIfIdle(this.deps.redis, this.options.ref).catch(() => false);
+    this.log.info({ removed }, 'audit consumer stopped');
+  }
+
+  private async run(): Promise<void> {
+    let replayOwn = true;
+    let lastClaim = 0;
+    while (!this.stopping) {
+      try {
+        if (this.status.state === 'starting') await ensureGroup(this.deps.redis, this.options.ref);
+        if (Date.now() - lastClaim >= this.options.claimIntervalMs) {
+          await this.claimAbandoned();
+          lastClaim = Date.now();
+        }
+        if (replayOwn) {
+          const own = await this.readOwn(this.status.state === 'starting');
+          if (own.entries.length === 0) replayOwn = false;
+          else await this.handle(own.entries, own.deliveries);
+        } else {
+          const entries = await this.readBlocking();
+          if (entries.length > 0) await this.handle(entries);
+        }
+        if (this.status.state !== 'running') this.log.info('audit consumer running');
+        this.status.state = 'running';
+        this.status.lastError = null;
+      } catch (err) {
+        if (this.stopping) break;
+        this.status.state = this.status.state === 'starting' ? 'starting' : 'paused';
+        this.status.lastError = (err as Error).message;
+        this.log.warn({ err }, 'audit consumption paused');
+        await this.waitUntilHealthy();
+        replayOwn = true;
+      }
+    }
+  }
+
+  /**
+   * Re-reads this consumer's own pending entries. Delivery counts are checked
+   * only at start-up (a crash loop on one entry), not after an outage, when a
+   * replay says nothing about the entry itself.
+   */
+  private async readOwn(atStartUp: boolean): Promise<{ entries: RawEntry[]; deliveries?: Map<string, number> }> {
+    const entries = await readOwnPending(this.deps.blocking, this.options.ref, this.options.batchSize);
+    if (!atStartUp || entries.length === 0) return { entries };
+    return { entries, deliveries: await pendingDeliveries(this.deps.redis, this.options.ref, entries) };
+  }
+
+  private async readBlocking(): Promise<RawEntry[]> {
+    this.clientId ??= Number(await this.deps.blocking.client('ID'));
+    this.blockedId = this.clientId;
+    try {
+      if (this.stopping) return [];
+      return await readNew(this.deps.blocking, this.options.ref, this.options.batchSize, this.options.blockMs);
+    } finally {
+      this.blockedId = null;
+    }
+  }
+
+  private async claimAbandoned(): Promise<void> {
+    let start = '0-0';
+    do {
+      const page = await claimIdle(this.deps.redis, this.options.ref, {
+        idleMs: this.options.claimIdleMs,
+        count: this.options.batchSize,
+        start,
+      });
+      if (page.entries.length > 0) {
+        this.log.info({ claimed: page.entries.length }, 'claimed entries left pending by another consumer');
+        await this.handle(page.entries, page.deliveries);
+      }
+      start = page.next;
+    } while (start !== '0-0' && !this.stopping);
+  }
+
+  /** Stores a batch, then dead-letters and acknowledges it: XACK only after COMMIT. */
+  private async handle(entries: RawEntry[], deliveries?: Map<string, number> | undefined): Promise<void> {
+    const batch = sortEntries(entries, {
+      maxDeliveries: this.options.maxDeliveries,
+      ...(deliveries ? { deliveries } : {}),
+    });
+    const result = await this.store(batch);
+    const { redis } = this.deps;
+    const pipeline = redis.pipeline();
+    for (const dead of batch.deadLetters) {
+      const fields = [EVENT_FIELD, dead.payload ?? '', 'reason', dead.reason, 'streamId', dead.streamId];
+      pipeline.xadd(this.options.deadStream ?? AUTH_EVENTS_DEAD_STREAM, 'MAXLEN', '~', 100_000, '*', ...fields);
+    }
+    pipeline.xack(this.options.ref.stream, this.options.ref.group, ...batch.ids);
+    const replies = await pipeline.exec();
+    for (const [err] of replies ?? []) if (err) throw err;
+    this.status.stored += result.stored.length;
+    if (batch.deadLetters.length > 0) {
+      this.log.warn({ dead: batch.deadLetters.map((d) => ({ id: d.streamId, reason: d.reason })) }, 'dead-lettered');
+    }
+    if (result.stored.length > 0) this.deps.onStored?.(result.stored);
+  }
+
+  private async store(batch: SortedBatch): Promise<BatchResult> {
+    const consumer = this.options.ref.consumer;
+    try {
+      return await storeBatch(this.deps.pool, { ...batch, consumer, now: new Date() });
+    } catch (err) {
+      if (!isDataError(err)) throw err;
+    }
+    // PostgreSQL refused some row: store one by one so only the bad ones become dead letters.
+    const total: BatchResult = { stored: [], duplicates: 0 };
+    const refused: DeadLetter[] = [...batch.deadLetters];
+    for (const item of batch.events) {
+      try {
+        const one = await storeBatch(this.deps.pool, { events: [item], deadLetters: [], consumer, now: new Date() });
+        total.stored.push(...one.stored);
+        total.duplicates += one.duplicates;
+      } catch (err) {
+        if (!isDataError(err)) throw err;
+        const reason = `refused by PostgreSQL: ${(err as Error).message}`;
+        refused.push({ streamId: item.streamId, payload: JSON.stringify(item.event), reason, deliveries: 1 });
+      }
+    }
+    await storeBatch(this.deps.pool, { events: [], deadLetters: refused, consumer, now: new Date() });
+    batch.deadLetters.splice(0, batch.deadLetters.length, ...refused);
+    return total;
+  }
+
+  private async waitUntilHealthy(): Promise<void> {
+    let delay = 100;
+    while (!this.stopping) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      const ok = await Promise.all([this.deps.pool.query('SELECT 1'), this.deps.redis.ping()]).then(
+        () => true,
+        () => false,
+      );
+      if (ok) return;
+      delay = Math.min(delay * 2, this.options.retryMaxMs);
+    }
+  }
+}

@@ -1,0 +1,89 @@
+import { AUDIT_GROUP, AUTH_EVENTS_STREAM } from '@gatehouse/contracts';
+import type { Ed25519KeyPair, Logger, Pool, Redis } from '@gatehouse/runtime';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { AuditConfig } from '../config.js';
+import { AuthEventsConsumer } from '../consumers/auth-events.consumer.js';
+import { trimAcknowledged } from '../consumers/trim.js';
+import { writeDigest } from '../repositories/digests.repository.js';
+
+/** What the consumer plugin needs. */
+export interface ConsumerPluginOptions {
+  config: Readonly<AuditConfig>;
+  redis: Redis;
+  blocking: Redis;
+  pool: Pool;
+  logger: Logger;
+  keys: Ed25519KeyPair;
+  onStored: () => void;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    auditConsumer: AuthEventsConsumer;
+  }
+}
+
+function every(ms: number, task: () => Promise<void>): NodeJS.Timeout {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    task().finally(() => {
+      running = false;
+    });
+  }, ms);
+  timer.unref();
+  return timer;
+}
+
+/**
+ * Runs the `auth-events` consumer (started in `onReady`, stopped in
+ * `onClose`), the stream trimmer and the digest writer on interval timers
+ * (the digest becomes a repeatable job later).
+ */
+export default fp(
+  async function consumerPlugin(app: FastifyInstance, options: ConsumerPluginOptions) {
+    const { config, redis, pool } = options;
+    const log = options.logger.child({ stream: AUTH_EVENTS_STREAM, group: AUDIT_GROUP });
+    const consumer = new AuthEventsConsumer(
+      { redis, blocking: options.blocking, pool, logger: options.logger, onStored: options.onStored },
+      {
+        ref: { stream: AUTH_EVENTS_STREAM, group: AUDIT_GROUP, consumer: config.AUDIT_CONSUMER_NAME },
+        batchSize: config.AUDIT_BATCH_SIZE,
+        blockMs: config.AUDIT_BLOCK_MS,
+        claimIdleMs: config.AUDIT_CLAIM_IDLE_MS,
+        claimIntervalMs: config.AUDIT_CLAIM_INTERVAL_MS,
+        maxDeliveries: config.AUDIT_MAX_DELIVERIES,
+        retryMaxMs: config.AUDIT_RETRY_MAX_MS,
+      },
+    );
+    app.decorate('auditConsumer', consumer);
+    const timers: NodeJS.Timeout[] = [];
+    app.addHook('onReady', async () => {
+      consumer.start();
+      timers.push(
+        every(config.AUDIT_TRIM_INTERVAL_MS, async () => {
+          const trimmed = await trimAcknowledged(redis, AUTH_EVENTS_STREAM, AUDIT_GROUP).catch((err) => {
+            log.warn({ err }, 'stream trim failed');
+            return 0;
+          });
+          if (trimmed > 0) log.debug({ trimmed }, 'stream trimmed below the acknowledged entries');
+        }),
+        every(config.AUDIT_DIGEST_INTERVAL_MS, async () => {
+          const outcome = await writeDigest(pool, options.keys).catch((err) => {
+            log.warn({ err }, 'digest not written');
+            return null;
+          });
+          if (outcome?.written) log.info(outcome, 'audit digest signed');
+          else if (outcome?.reason === 'chain_broken') log.error({ fault: outcome.fault }, 'audit chain broken');
+        }),
+      );
+    });
+    app.addHook('onClose', async () => {
+      for (const timer of timers) clearInterval(timer);
+      await consumer.stop();
+    });
+  },
+  { name: 'audit-consumer', fastify: '5.x' },
+);
