@@ -1,0 +1,2 @@
+export { CONSOLE_BASE_PATH, CONSOLE_CSP } from './csp.js';
+export { consoleDistPath, isConsoleBuilt } from './dist-path.js';
