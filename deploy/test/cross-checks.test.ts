@@ -1,0 +1,194 @@
+import { resolve } from 'node:path';
+import type { TObject } from '@sinclair/typebox';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { allArtifacts, loadSkaffold } from './support/build.js';
+import {
+  checkEnv,
+  checkPorts,
+  checkServiceUrls,
+  SERVICES,
+  type ServiceName,
+  unpinnedImages,
+  usedImages,
+} from './support/cross-checks.js';
+import { checkPodHygiene, checkRedis } from './support/hygiene.js';
+import { OVERLAYS, type Overlay, overlayDir, REPO_ROOT } from './support/paths.js';
+import { type K8sObject, renderKustomization } from './support/render.js';
+import { containers, find } from './support/workloads.js';
+
+const renders = {} as Record<Overlay, K8sObject[]>;
+const schemas = {} as Record<ServiceName, TObject>;
+const built = new Set(loadSkaffold().flatMap((config) => allArtifacts(config).map((a) => a.artifact.image)));
+
+beforeAll(async () => {
+  for (const overlay of OVERLAYS) renders[overlay] = renderKustomization(overlayDir(overlay));
+  for (const service of Object.keys(SERVICES) as ServiceName[]) {
+    const file = resolve(REPO_ROOT, 'services', service, 'src/config.ts');
+    const module = (await import(file)) as { ConfigSchema?: TObject };
+    if (!module.ConfigSchema) throw new Error(`${file} does not export ConfigSchema`);
+    schemas[service] = module.ConfigSchema;
+  }
+});
+
+/** A deep copy of a render, to break on purpose. */
+function copyOf(overlay: Overlay): K8sObject[] {
+  return structuredClone(renders[overlay]);
+}
+
+function container(objects: K8sObject[], owner: string, name: string) {
+  const ref = containers(objects).find((r) => r.owner.metadata.name === owner && r.container.name === name);
+  if (!ref) throw new Error(`no container ${name} in ${owner}`);
+  return ref.container;
+}
+
+describe.each(OVERLAYS)('overlay %s cross-checks', (overlay) => {
+  it('container ports match Services, probes, NetworkPolicies and the Ingress', () => {
+    expect(checkPorts(renders[overlay])).toEqual([]);
+  });
+
+  it('every env var is known to the service ConfigSchema, valid, and every required one is set', () => {
+    expect(checkEnv(renders[overlay], schemas)).toEqual([]);
+  });
+
+  it('service URLs in the environment name rendered Services and their ports', () => {
+    expect(checkServiceUrls(renders[overlay])).toEqual([]);
+  });
+
+  it('every skaffold image is used, and every other image is pinned', () => {
+    const used = usedImages(renders[overlay]);
+    expect([...built].filter((image) => !used.has(image))).toEqual([]);
+    expect(unpinnedImages(renders[overlay], built)).toEqual([]);
+  });
+
+  it('every workload has the pod hygiene of the issue', () => {
+    expect(checkPodHygiene(renders[overlay], overlay)).toEqual([]);
+  });
+
+  it('has the gateway, auth and audit with PDBs, HPAs for gateway and auth, and one Service per service', () => {
+    for (const service of Object.keys(SERVICES)) {
+      expect(find(renders[overlay], 'Deployment', service), service).toBeDefined();
+      expect(find(renders[overlay], 'PodDisruptionBudget', service), service).toBeDefined();
+      expect(find(renders[overlay], 'Service', service), service).toBeDefined();
+    }
+    expect(find(renders[overlay], 'HorizontalPodAutoscaler', 'gateway')).toBeDefined();
+    expect(find(renders[overlay], 'Job', 'gatehouse-migrate')).toBeDefined();
+  });
+});
+
+describe('overlay specifics', () => {
+  it('dev runs the correct in-cluster Redis and PostgreSQL', () => {
+    expect(checkRedis(renders.dev)).toEqual([]);
+    const service = find(renders.dev, 'Service', 'redis-service');
+    expect(service?.spec).toMatchObject({ type: 'ClusterIP', ports: [{ port: 6379 }] });
+    expect(find(renders.dev, 'StatefulSet', 'postgres')).toBeDefined();
+  });
+
+  it('prod has two replicas of each service, an Ingress, auth HPA, and no in-cluster databases', () => {
+    for (const service of Object.keys(SERVICES)) {
+      expect((find(renders.prod, 'Deployment', service)?.spec as { replicas: number }).replicas, service).toBe(2);
+    }
+    expect(find(renders.prod, 'HorizontalPodAutoscaler', 'auth')).toBeDefined();
+    expect(find(renders.prod, 'Ingress', 'gateway')).toBeDefined();
+    expect(find(renders.prod, 'StatefulSet', 'postgres')).toBeUndefined();
+    expect(find(renders.prod, 'StatefulSet', 'redis')).toBeUndefined();
+  });
+
+  it('only the gateway takes traffic from outside; Redis and PostgreSQL admit only the services', () => {
+    const open = renders.dev
+      .filter((o) => o.kind === 'NetworkPolicy')
+      .filter((o) => ((o.spec as { ingress?: { from?: unknown[] }[] }).ingress ?? []).some((rule) => !rule.from));
+    expect(open.map((o) => o.metadata.name)).toEqual(['gateway']);
+    const peers = (policy: string) =>
+      (
+        (
+          find(renders.dev, 'NetworkPolicy', policy)?.spec as {
+            ingress: { from: { podSelector: { matchLabels: { app: string } } }[] }[];
+          }
+        ).ingress ?? []
+      )
+        .flatMap((rule) => rule.from.map((peer) => peer.podSelector.matchLabels.app))
+        .sort();
+    expect(peers('redis')).toEqual(['audit', 'auth', 'gateway']);
+    expect(peers('postgres')).toEqual(['audit', 'auth', 'gatehouse-migrate']);
+  });
+});
+
+describe('the cross-checks catch broken manifests', () => {
+  it('a Service whose targetPort no container declares', () => {
+    const objects = copyOf('dev');
+    (find(objects, 'Service', 'auth')?.spec as { ports: { targetPort: string }[] }).ports[0]!.targetPort = 'htp';
+    expect(checkPorts(objects)).toEqual(['Service/auth: targetPort htp is not a port of the selected containers']);
+  });
+
+  it('a probe or NetworkPolicy on the wrong port', () => {
+    const objects = copyOf('dev');
+    container(objects, 'gateway', 'gateway').readinessProbe = { httpGet: { port: 9090, path: '/readyz' } };
+    const policy = find(objects, 'NetworkPolicy', 'redis')?.spec as { ingress: { ports: { port: number }[] }[] };
+    policy.ingress[0]!.ports[0]!.port = 6380;
+    expect(checkPorts(objects)).toEqual([
+      'Deployment/gateway container gateway: readinessProbe port 9090 is not declared',
+      'NetworkPolicy/redis: port 6380 is not a port of the selected containers',
+    ]);
+  });
+
+  it('an unknown env var, a missing required one, a bad value and a PORT mismatch', () => {
+    const objects = copyOf('prod');
+    const auth = container(objects, 'auth', 'auth');
+    auth.env = (auth.env ?? []).filter((e) => e.name !== 'DATABASE_URL');
+    auth.env.push({ name: 'SESION_TTL_SECONDS', value: '60' });
+    container(objects, 'gateway', 'gateway').env?.push({ name: 'RATE_LIMIT_MAX', value: 'lots' });
+    container(objects, 'audit', 'audit').ports = [{ name: 'http', containerPort: 9999 }];
+    const problems = checkEnv(objects, schemas).join('\n');
+    expect(problems).toMatch(/Deployment\/auth container auth \(auth\): SESION_TTL_SECONDS is not in services\/auth/);
+    expect(problems).toMatch(/Deployment\/auth container auth \(auth\): required DATABASE_URL is not set/);
+    expect(problems).toMatch(/Deployment\/gateway container gateway \(gateway\): .*RATE_LIMIT_MAX/);
+    expect(problems).toMatch(
+      /Deployment\/audit container audit \(audit\): listens on PORT 8082 but declares http port 9999/,
+    );
+  });
+
+  it('a URL to a Service that is not rendered', () => {
+    const objects = copyOf('dev');
+    container(objects, 'gateway', 'gateway').env?.push({ name: 'AUTH_URL', value: 'http://authn:8081' });
+    expect(checkServiceUrls(objects)).toEqual([
+      'Deployment/gateway AUTH_URL=http://authn:8081: no Service authn with port 8081',
+    ]);
+  });
+
+  it('an image that is neither built nor pinned', () => {
+    const objects = copyOf('dev');
+    container(objects, 'redis', 'redis').image = 'redis:latest';
+    container(objects, 'postgres', 'postgres').image = 'postgres';
+    expect(unpinnedImages(objects, built).sort()).toEqual(['postgres', 'redis:latest']);
+    expect(unpinnedImages(renders.dev, new Set(['gatehouse-gateway', 'gatehouse-auth']))).toEqual(['gatehouse-audit']);
+  });
+
+  it('a Redis that evicts, answers probes without PONG, or has no room under its limit', () => {
+    const objects = copyOf('dev');
+    const conf = objects.find((o) => o.metadata.name.startsWith('redis-config')) as K8sObject & {
+      data: Record<string, string>;
+    };
+    conf.data['redis.conf'] = `${conf.data['redis.conf']}\nmaxmemory 2gb\nmaxmemory-policy allkeys-lru\n`;
+    const redis = container(objects, 'redis', 'redis');
+    redis.readinessProbe = { exec: { command: ['redis-cli', 'ping'] } };
+    expect(checkRedis(objects)).toEqual([
+      'redis readinessProbe does not require a PONG reply',
+      'redis maxmemory-policy is not noeviction',
+      'redis maxmemory 2gb is not below the memory limit 1Gi',
+    ]);
+  });
+
+  it('a writable root filesystem or a mounted token in prod', () => {
+    const objects = copyOf('prod');
+    container(objects, 'auth', 'auth').securityContext = {
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    };
+    const sa = find(objects, 'ServiceAccount', 'auth') as K8sObject;
+    sa.automountServiceAccountToken = true;
+    expect(checkPodHygiene(objects, 'prod')).toEqual([
+      'Deployment/auth container auth: root filesystem is writable',
+      'ServiceAccount/auth: automountServiceAccountToken is not false',
+    ]);
+  });
+});
