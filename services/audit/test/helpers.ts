@@ -1,0 +1,155 @@
+import { generateKeyPairSync } from 'node:crypto';
+import {
+  AUDIT_GROUP,
+  AUTH_EVENTS_STREAM,
+  type AuthEvent,
+  type AuthEventInput,
+  createAuthEvent,
+} from '@gatehouse/contracts';
+import { createLogger, createPool, createRedis, type Pool, type Redis, waitForRedis } from '@gatehouse/runtime';
+import { createTestDatabase, startRedis, type TestDatabase, type TestRedis } from '@gatehouse/runtime/testing';
+import { buildApp } from '../src/app.js';
+import { type AuditConfig, loadServiceConfig } from '../src/config.js';
+import { migrateAudit } from '../src/migrate.js';
+import { storeBatch } from '../src/repositories/events.repository.js';
+
+export const logger = createLogger({
+  service: 'audit-test',
+  level: process.env.AUDIT_TEST_LOG ?? 'silent',
+  format: 'json',
+});
+export const SERVER_ENTRY = 'services/audit/src/server.ts';
+
+/** A private Redis and database, migrated, with clients. */
+export interface Env {
+  server: TestRedis;
+  db: TestDatabase;
+  redis: Redis;
+  pool: Pool;
+  close(): Promise<void>;
+}
+
+export async function createEnv(): Promise<Env> {
+  const [server, db] = await Promise.all([startRedis(), createTestDatabase()]);
+  const redis = createRedis({ url: server.url, logger, name: 'test', commandTimeoutMs: 5000 });
+  await waitForRedis(redis);
+  const pool = createPool({ url: db.url, logger, name: 'test' });
+  await migrateAudit(pool);
+  return {
+    server,
+    db,
+    redis,
+    pool,
+    close: async () => {
+      redis.disconnect();
+      await pool.end();
+      await Promise.all([server.stop(), db.drop()]);
+    },
+  };
+}
+
+/** An event of `type` with every field set, at `at`. */
+export function fullEvent(input: Partial<AuthEventInput> & { type: AuthEvent['type'] }, at = new Date()): AuthEvent {
+  return createAuthEvent(
+    {
+      source: 'auth',
+      subject: 'user-1',
+      username: 'alice',
+      sessionId: 'sid-1',
+      ip: '203.0.113.7',
+      userAgent: 'Mozilla/5.0 (X11; Linux x86_64) test',
+      reason: null,
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      ...input,
+    },
+    at,
+  );
+}
+
+/** XADDs events in pipelined chunks; returns their stream ids. */
+export async function publish(redis: Redis, events: Array<AuthEvent | string>, stream = AUTH_EVENTS_STREAM) {
+  const ids: string[] = [];
+  for (let i = 0; i < events.length; i += 500) {
+    const pipeline = redis.pipeline();
+    for (const e of events.slice(i, i + 500)) {
+      pipeline.xadd(stream, '*', 'event', typeof e === 'string' ? e : JSON.stringify(e));
+    }
+    for (const [err, id] of (await pipeline.exec()) ?? []) {
+      if (err) throw err;
+      ids.push(String(id));
+    }
+  }
+  return ids;
+}
+
+export async function rowCount(pool: Pool): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_events');
+  return rows[0]?.n ?? 0;
+}
+
+export async function pendingCount(redis: Redis): Promise<number> {
+  const summary = (await redis.xpending(AUTH_EVENTS_STREAM, AUDIT_GROUP)) as [number, ...unknown[]];
+  return Number(summary[0]);
+}
+
+/** Config for an in-process app, with short timings. */
+export function testConfig(env: Env, overrides: Record<string, string> = {}): Readonly<AuditConfig> {
+  return loadServiceConfig({
+    DATABASE_URL: env.db.url,
+    REDIS_URL: env.server.url,
+    AUDIT_CONSUMER_NAME: 'in-process',
+    AUDIT_BLOCK_MS: '200',
+    AUDIT_CLAIM_IDLE_MS: '500',
+    AUDIT_CLAIM_INTERVAL_MS: '200',
+    AUDIT_RETRY_MAX_MS: '300',
+    AUDIT_LIVE_POLL_MS: '50',
+    LOG_LEVEL: 'silent',
+    ...overrides,
+  });
+}
+
+export const testKeys = () => {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return { privateKey, publicKey };
+};
+
+/** Builds the app on `env` (consuming unless `AUDIT_CONSUME=false`), with its own blocking connection. */
+export async function makeApp(
+  env: Env,
+  options: {
+    overrides?: Record<string, string>;
+    pool?: Pool;
+    keys?: ReturnType<typeof testKeys>;
+    clock?: () => Date;
+  } = {},
+) {
+  const config = testConfig(env, options.overrides);
+  const blocking = createRedis({ url: env.server.url, logger, name: 'test', role: 'blocking' });
+  const app = await buildApp({
+    config,
+    logger,
+    redis: env.redis,
+    blocking,
+    pool: options.pool ?? env.pool,
+    keys: options.keys ?? testKeys(),
+    ...(options.clock ? { clock: options.clock } : {}),
+    closeClients: async () => blocking.disconnect(),
+  });
+  return app;
+}
+
+/** Stores events directly (no stream), as the consumer would. */
+export async function storeDirect(pool: Pool, events: AuthEvent[]) {
+  let n = 0;
+  for (let i = 0; i < events.length; i += 1000) {
+    const chunk = events.slice(i, i + 1000).map((event) => ({ streamId: `0-${++n}`, event }));
+    await storeBatch(pool, { events: chunk, deadLetters: [], consumer: 'test', now: new Date() });
+  }
+}
+
+export const AUDITOR = {
+  'x-user-roles': 'auditor',
+  'x-user-id': 'auditor-1',
+  'x-username': 'ann',
+  'x-session-id': 's-ann',
+};
