@@ -35,6 +35,13 @@ function copyOf(overlay: Overlay): K8sObject[] {
   return structuredClone(renders[overlay]);
 }
 
+/** The spec of an object that must exist. */
+function specOf<T>(objects: K8sObject[], kind: string, name: string): T {
+  const object = find(objects, kind, name);
+  if (!object) throw new Error(`no ${kind}/${name}`);
+  return object.spec as T;
+}
+
 function container(objects: K8sObject[], owner: string, name: string) {
   const ref = containers(objects).find((r) => r.owner.metadata.name === owner && r.container.name === name);
   if (!ref) throw new Error(`no container ${name} in ${owner}`);
@@ -85,7 +92,7 @@ describe('overlay specifics', () => {
 
   it('prod has two replicas of each service, an Ingress, auth HPA, and no in-cluster databases', () => {
     for (const service of Object.keys(SERVICES)) {
-      expect((find(renders.prod, 'Deployment', service)?.spec as { replicas: number }).replicas, service).toBe(2);
+      expect(specOf<{ replicas: number }>(renders.prod, 'Deployment', service).replicas, service).toBe(2);
     }
     expect(find(renders.prod, 'HorizontalPodAutoscaler', 'auth')).toBeDefined();
     expect(find(renders.prod, 'Ingress', 'gateway')).toBeDefined();
@@ -98,15 +105,10 @@ describe('overlay specifics', () => {
       .filter((o) => o.kind === 'NetworkPolicy')
       .filter((o) => ((o.spec as { ingress?: { from?: unknown[] }[] }).ingress ?? []).some((rule) => !rule.from));
     expect(open.map((o) => o.metadata.name)).toEqual(['gateway']);
+    type Policy = { ingress: { from: { podSelector: { matchLabels: { app: string } } }[] }[] };
     const peers = (policy: string) =>
-      (
-        (
-          find(renders.dev, 'NetworkPolicy', policy)?.spec as {
-            ingress: { from: { podSelector: { matchLabels: { app: string } } }[] }[];
-          }
-        ).ingress ?? []
-      )
-        .flatMap((rule) => rule.from.map((peer) => peer.podSelector.matchLabels.app))
+      specOf<Policy>(renders.dev, 'NetworkPolicy', policy)
+        .ingress.flatMap((rule) => rule.from.map((peer) => peer.podSelector.matchLabels.app))
         .sort();
     expect(peers('redis')).toEqual(['audit', 'auth', 'gateway']);
     expect(peers('postgres')).toEqual(['audit', 'auth', 'gatehouse-migrate']);
@@ -116,15 +118,16 @@ describe('overlay specifics', () => {
 describe('the cross-checks catch broken manifests', () => {
   it('a Service whose targetPort no container declares', () => {
     const objects = copyOf('dev');
-    (find(objects, 'Service', 'auth')?.spec as { ports: { targetPort: string }[] }).ports[0]!.targetPort = 'htp';
+    const [port] = specOf<{ ports: { targetPort: string }[] }>(objects, 'Service', 'auth').ports;
+    if (port) port.targetPort = 'htp';
     expect(checkPorts(objects)).toEqual(['Service/auth: targetPort htp is not a port of the selected containers']);
   });
 
   it('a probe or NetworkPolicy on the wrong port', () => {
     const objects = copyOf('dev');
     container(objects, 'gateway', 'gateway').readinessProbe = { httpGet: { port: 9090, path: '/readyz' } };
-    const policy = find(objects, 'NetworkPolicy', 'redis')?.spec as { ingress: { ports: { port: number }[] }[] };
-    policy.ingress[0]!.ports[0]!.port = 6380;
+    const policy = specOf<{ ingress: { ports: { port: number }[] }[] }>(objects, 'NetworkPolicy', 'redis');
+    for (const rule of policy.ingress) for (const port of rule.ports) port.port = 6380;
     expect(checkPorts(objects)).toEqual([
       'Deployment/gateway container gateway: readinessProbe port 9090 is not declared',
       'NetworkPolicy/redis: port 6380 is not a port of the selected containers',
