@@ -50,7 +50,7 @@ describe('live tail over fetch', () => {
     await expect.poll(() => items.length).toBe(3);
     tail.stop();
     await tail.done;
-    expect(items.map((item) => (item.kind === 'event' ? item.event.id : item.alert.id))).toEqual(['e1', 'e2', 'e3']);
+    expect(items.map((item) => (item.kind === 'event' ? item.event.id : item.kind))).toEqual(['e1', 'e2', 'e3']);
     expect(lastIds).toEqual([undefined, '2']);
     expect(statuses).toEqual(['connecting', 'live', 'reconnecting', 'live', 'stopped']);
   });

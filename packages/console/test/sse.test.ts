@@ -44,7 +44,7 @@ async function serve(chunks: Array<string | Buffer>): Promise<string> {
 
 describe('SSE parsing glue', () => {
   it('reads messages split across chunks (even inside a UTF-8 character), skipping comments', async () => {
-    const payload = `id: 7\nevent: audit\ndata: ${JSON.stringify({ ...EVENT, username: 'zoë' })}\n\n`;
+    const payload = `id: 7\nevent: audit-event\ndata: ${JSON.stringify({ ...EVENT, username: 'zoë' })}\n\n`;
     const bytes = Buffer.from(`: heartbeat\n\n${payload}retry: 2500\n\ndata: second\n\n`);
     const cut = bytes.indexOf(Buffer.from('ë')) + 1;
     const url = await serve([bytes.subarray(0, 5), bytes.subarray(5, cut), bytes.subarray(cut)]);
@@ -54,7 +54,7 @@ describe('SSE parsing glue', () => {
     if (!response.body) throw new Error('no body');
     await readSse(response.body, { onMessage: (m) => messages.push(m), onRetry: (ms) => (retry = ms) });
     expect(messages.map((m) => [m.id, m.event])).toEqual([
-      ['7', 'audit'],
+      ['7', 'audit-event'],
       [undefined, undefined],
     ]);
     expect(JSON.parse(messages[0]?.data ?? '').username).toBe('zoë');
@@ -97,6 +97,11 @@ describe('SSE parsing glue', () => {
       kind: 'alert',
       id: undefined,
       alert,
+    });
+    expect(toLiveItem({ event: 'error', id: undefined, data: '{"error":"dependency_unavailable"}' })).toEqual({
+      kind: 'error',
+      id: undefined,
+      error: 'dependency_unavailable',
     });
     expect(toLiveItem({ data: 'not json' })).toBeNull();
     expect(toLiveItem({ data: '[1,2]' })).toBeNull();

@@ -1,13 +1,25 @@
-import type { AuthEvent, AuthEventType, SessionView } from '@gatehouse/contracts';
+import type {
+  AuditEventListResponse,
+  AuditEventView,
+  AuditUserSummary,
+  AuditVerifyReport,
+  AuthEventType,
+} from '@gatehouse/contracts';
 
-/** One stored event as the audit query API returns it: the envelope plus what the trail adds. */
-export type AuditEvent = AuthEvent & { seq?: number | string; storedAt?: string };
+// Shapes that exist in contracts are imported as types only (a value import would
+// bundle TypeBox); the rest are what the console asks of the audit service (docs/console.md).
+
+/** One stored event as the audit query API returns it. */
+export type AuditEvent = AuditEventView;
 
 /** `GET /audit/events` reply. */
-export interface EventsPage {
-  events: AuditEvent[];
-  nextCursor: string | null;
-}
+export type EventsPage = AuditEventListResponse;
+
+/** `GET /audit/users/:userId/summary` reply. */
+export type UserSummary = AuditUserSummary;
+
+/** `GET /audit/verify` reply. */
+export type VerifyResult = AuditVerifyReport;
 
 /** One bucket of `GET /audit/stats`; `start` is ISO-8601, the bucket spans `bucket` seconds. */
 export interface StatsBucket {
@@ -23,20 +35,6 @@ export interface StatsResponse {
   to: string;
   bucket: number;
   buckets: StatsBucket[];
-}
-
-/** A user's live session as the audit service reads it from Redis. */
-export type ActiveSession = Omit<SessionView, 'current' | 'roles' | 'userId' | 'username'> &
-  Partial<Pick<SessionView, 'roles'>> & { userAgent?: string | null };
-
-/** `GET /audit/users/:userId/summary` reply. */
-export interface UserSummary {
-  userId: string;
-  username: string | null;
-  lastLogin: { at: string; ip: string | null } | null;
-  failures24h: number;
-  lockouts24h: number;
-  activeSessions: ActiveSession[];
 }
 
 /** Reply of the session revocation endpoints. */
@@ -91,14 +89,6 @@ export interface ExportJob {
   rowCount: number | null;
   format: ExportFormat;
   error?: string | null;
-}
-
-/** `GET /audit/verify` reply. */
-export interface VerifyResult {
-  ok: boolean;
-  checkedAt: string;
-  checkedEvents?: number;
-  failure?: { fromSeq?: number | string; toSeq?: number | string; eventId?: string | null; reason: string } | null;
 }
 
 /** A label for every event type; a `Record` so a new type in contracts is a compile error here. */

@@ -4,7 +4,8 @@ import type { AuditAlert, AuditEvent } from './api-types.js';
 /** What the live tail shows for one server-sent message. */
 export type LiveItem =
   | { kind: 'event'; id: string | undefined; event: AuditEvent }
-  | { kind: 'alert'; id: string | undefined; alert: AuditAlert };
+  | { kind: 'alert'; id: string | undefined; alert: AuditAlert }
+  | { kind: 'error'; id: string | undefined; error: string };
 
 /** Callbacks of {@link readSse}. */
 export interface SseHandlers {
@@ -50,9 +51,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Turns one message into a row: `event: alert` carries an alert, any other event name
- * (or none) an audit event. Returns `null` for data that is not a JSON object of the
- * expected kind, so one bad message never stops the tail.
+ * Turns one message into a row: `event: alert` carries an alert, `event: error` the
+ * server's error code (it then ends the stream and the tail reconnects), any other
+ * event name (`audit-event`, or none) an audit event. Returns `null` for data that is
+ * not a JSON object of the expected kind, so one bad message never stops the tail.
  */
 export function toLiveItem(message: EventSourceMessage): LiveItem | null {
   let data: unknown;
@@ -62,6 +64,9 @@ export function toLiveItem(message: EventSourceMessage): LiveItem | null {
     return null;
   }
   if (!isObject(data)) return null;
+  if (message.event === 'error') {
+    return { kind: 'error', id: message.id, error: typeof data.error === 'string' ? data.error : 'unknown_error' };
+  }
   if (message.event === 'alert') {
     return typeof data.rule === 'string'
       ? { kind: 'alert', id: message.id, alert: data as unknown as AuditAlert }

@@ -43,7 +43,11 @@ export function createLiveView(context: ViewContext): View {
     toggle.textContent = 'Pause';
     tail = startLiveTail({
       open: (signal, lastEventId) => openStream(filters, signal, lastEventId),
-      onItem: (item) => (item.kind === 'event' ? table.prepend([item.event], MAX_ROWS) : showAlert(item.alert)),
+      onItem: (item) => {
+        if (item.kind === 'event') table.prepend([item.event], MAX_ROWS);
+        else if (item.kind === 'alert') showAlert(item.alert);
+        else status.textContent = `The server reported a problem (${item.error}); reconnecting…`;
+      },
       onStatus: (state, detail) => {
         if (mine !== generation) return;
         status.textContent = detail ? `${STATUS_TEXT[state]} ${detail}` : STATUS_TEXT[state];

@@ -1,6 +1,6 @@
 import { getUserSummary, revokeAllSessions, revokeSession } from '../api/audit.js';
 import { errorText, field, h, replace } from '../dom.js';
-import type { ActiveSession, UserSummary } from '../lib/api-types.js';
+import type { UserSummary } from '../lib/api-types.js';
 import { cell, formatTime } from '../lib/format.js';
 import type { View, ViewContext } from './view.js';
 
@@ -10,7 +10,7 @@ export interface UserView extends View {
 }
 
 function facts(summary: UserSummary): HTMLElement {
-  const last = summary.lastLogin;
+  const last = summary.lastSuccessfulLogin;
   return h(
     'dl',
     { class: 'facts' },
@@ -19,11 +19,11 @@ function facts(summary: UserSummary): HTMLElement {
     h('dt', {}, 'Username'),
     h('dd', {}, cell(summary.username)),
     h('dt', {}, 'Last successful login'),
-    h('dd', {}, last ? `${formatTime(last.at)} from ${cell(last.ip)}` : 'never'),
+    h('dd', {}, last ? `${formatTime(last.occurredAt)} from ${cell(last.ip)}` : 'none recorded'),
     h('dt', {}, 'Failed logins (24 h)'),
-    h('dd', {}, summary.failures24h),
+    h('dd', {}, summary.failuresLast24h),
     h('dt', {}, 'Lockouts (24 h)'),
-    h('dd', {}, summary.lockouts24h),
+    h('dd', {}, summary.lockoutsLast24h),
   );
 }
 
@@ -45,25 +45,17 @@ export function createUserView(context: ViewContext): UserView {
     if (shown) await render(shown);
   }
 
-  function sessionRow(summary: UserSummary, session: ActiveSession): HTMLTableRowElement {
+  function sessionRow(summary: UserSummary, sessionId: string): HTMLTableRowElement {
     const button = h(
       'button',
-      { type: 'button', class: 'danger', 'aria-label': `Revoke session ${session.sessionId}` },
+      { type: 'button', class: 'danger', 'aria-label': `Revoke session ${sessionId}` },
       'Revoke',
     );
     button.addEventListener('click', () => {
       button.disabled = true;
-      void revoke(() => revokeSession(summary.userId, session.sessionId), 'Revoke');
+      void revoke(() => revokeSession(summary.userId, sessionId), 'Revoke');
     });
-    return h(
-      'tr',
-      {},
-      h('td', { class: 'mono' }, session.sessionId),
-      h('td', {}, formatTime(session.createdAt)),
-      h('td', {}, formatTime(session.expiresAt)),
-      h('td', {}, cell(session.ip)),
-      h('td', {}, button),
-    );
+    return h('tr', {}, h('td', { class: 'mono' }, sessionId), h('td', {}, button));
   }
 
   function sessions(summary: UserSummary): HTMLElement {
@@ -79,7 +71,7 @@ export function createUserView(context: ViewContext): UserView {
       all.disabled = true;
       void revoke(() => revokeAllSessions(summary.userId), 'Revoke all');
     });
-    const head = ['Session', 'Created', 'Expires', 'IP', 'Action'].map((name) => h('th', { scope: 'col' }, name));
+    const head = ['Session', 'Action'].map((name) => h('th', { scope: 'col' }, name));
     return h(
       'div',
       {},

@@ -21,11 +21,10 @@ export function createVerifyBadge(): View {
       const result = await verifyTrail();
       badge.className = result.ok ? 'badge badge-ok' : 'badge badge-bad';
       badge.textContent = result.ok ? 'Trail verified' : 'Trail tampered';
-      badge.title = result.ok
-        ? `${result.checkedEvents ?? 'All'} events verified`
-        : (result.failure?.reason ?? 'verification failed');
-      when.textContent = `checked ${formatTime(result.checkedAt ?? new Date().toISOString())}`;
-      if (!result.ok && result.failure) when.textContent += ` — ${result.failure.reason}`;
+      badge.title = `${result.checkedEvents} events and ${result.checkedDigests} digests checked, head at ${result.headSeq}`;
+      when.textContent = `checked ${formatTime(new Date().toISOString())}`;
+      if (result.failure)
+        when.textContent += ` — ${result.failure.message} (seq ${result.failure.fromSeq}–${result.failure.toSeq})`;
     } catch (error) {
       badge.className = 'badge badge-unknown';
       badge.textContent = 'Trail: check failed';
