@@ -28,9 +28,12 @@ FROM base AS deps
 COPY --from=manifests /app/ ./
 RUN --mount=type=cache,target=/root/.npm npm ci
 
+# tsc -b compiles every workspace; each workspace's own build script then adds
+# what tsc does not make (the audit console's Vite bundle in packages/console).
 FROM deps AS build
 COPY . .
 RUN npx tsc -b \
+ && npm run build --workspaces --if-present \
  && mkdir /out \
  && for dir in packages/* services/*; do \
       mkdir -p "/out/$dir"; \
