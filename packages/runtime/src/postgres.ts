@@ -28,6 +28,11 @@ export function createPool(options: CreatePoolOptions): pg.Pool {
     statement_timeout: 30_000,
   });
   pool.on('error', (err) => options.logger.warn({ err }, 'postgres idle client error'));
+  // A checked-out client whose connection drops emits 'error' after its query
+  // already failed; without a listener that event would crash the process.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => options.logger.debug({ err }, 'postgres client error'));
+  });
   return pool;
 }
 
