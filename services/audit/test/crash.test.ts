@@ -5,6 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyTrail } from '../src/domain/verify.js';
 import { createEnv, type Env, fullEvent, pendingCount, publish, rowCount, SERVER_ENTRY } from './helpers.js';
 
+type ReadyBody = { checks: { consumer: { detail: { stored: number } } } };
+
 let env: Env;
 const children: ServiceProcess[] = [];
 const keyFile = `/tmp/gatehouse-audit-test-${process.pid}.pem`;
@@ -87,7 +89,9 @@ describe('consumers as real processes', () => {
     }
     await waitFor(async () => (await rowCount(env.pool)) === total && (await pendingCount(env.redis)) === 0, 30_000);
     const stored = await Promise.all(
-      [a, b].map(async (c) => ((await (await fetch(`${c?.url}/readyz`)).json()) as any).checks.consumer.detail.stored),
+      [a, b].map(
+        async (c) => ((await (await fetch(`${c?.url}/readyz`)).json()) as ReadyBody).checks.consumer.detail.stored,
+      ),
     );
     expect(stored[0]).toBeGreaterThan(0);
     expect(stored[1]).toBeGreaterThan(0);
