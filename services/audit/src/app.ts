@@ -39,6 +39,13 @@ export async function buildApp(deps: AppDeps) {
   const { config, pool, redis } = deps;
   const app = createBaseApp({ logger: deps.logger });
   if (deps.closeClients) app.addHook('onClose', deps.closeClients);
+  app.setSchemaErrorFormatter((errors, dataVar) => {
+    const first = errors[0];
+    const extra = (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
+    return new Error(
+      `${dataVar}${first?.instancePath ?? ''} ${first?.message ?? 'is invalid'}${extra ? `: '${extra}'` : ''}`,
+    );
+  });
   const feed = new LiveFeed(
     { eventsAfter: (after, limit) => eventsAfter(pool, after, limit), headSeq: async () => (await readHead(pool)).seq },
     { pollMs: config.AUDIT_LIVE_POLL_MS, logger: deps.logger },
