@@ -28,6 +28,8 @@ export const AUTH_EVENT_REASONS = [
   'logout_all',
   'user_disabled',
   'admin_revoked',
+  // auth.logout for a session whose write timed out but may have reached Redis (cleaned up, never handed out).
+  'login_aborted',
 ] as const;
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);

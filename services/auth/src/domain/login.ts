@@ -1,7 +1,8 @@
 import { GatehouseError, type LoginBody, type LoginResponse } from '@gatehouse/contracts';
 import type { Pool } from '@gatehouse/runtime';
 import { type RedisContext, unavailableOnError } from '../redis/context.js';
-import { findUserByUsername } from '../repositories/users.repository.js';
+import { findUserByUsername, type UserRecord } from '../repositories/users.repository.js';
+import { abandonSession } from './abandon.js';
 import type { ClientInfo } from './client.js';
 import type { KeyRing } from './keys.js';
 import { verifyPassword } from './passwords.js';
@@ -42,23 +43,33 @@ export async function login(deps: LoginDeps, body: LoginBody, client: ClientInfo
     });
     throw new GatehouseError('invalid_credentials', INVALID);
   }
+  return await startSession(deps, user, client);
+}
+
+async function startSession(deps: LoginDeps, user: UserRecord, client: ClientInfo): Promise<LoginResponse> {
   const sessionId = generateSessionId();
   const createdAt = Math.floor(Date.now() / 1000);
-  const session = { id: user.id, username: user.username, roles: user.roles };
-  await createSession(deps.redis, {
-    sessionId,
-    user: session,
-    client,
-    createdAt,
-    ttlSeconds: deps.sessionTtlSeconds,
-    idleTimeoutSeconds: deps.idleTimeoutSeconds,
-  });
+  const owner = { id: user.id, username: user.username, roles: user.roles };
+  const ttlSeconds = deps.sessionTtlSeconds;
+  try {
+    await createSession(deps.redis, {
+      sessionId,
+      user: owner,
+      client,
+      createdAt,
+      ttlSeconds,
+      idleTimeoutSeconds: deps.idleTimeoutSeconds,
+    });
+  } catch (err) {
+    void abandonSession(deps.redis, { sessionId, userId: user.id, username: user.username }, client, ttlSeconds);
+    throw err;
+  }
   const accessToken = await signAccessToken(deps.keys, deps.audience, {
     userId: user.id,
     sessionId,
     roles: user.roles,
     issuedAt: createdAt,
-    expiresAt: createdAt + deps.sessionTtlSeconds,
+    expiresAt: createdAt + ttlSeconds,
   });
-  return { accessToken, tokenType: 'Bearer', expiresIn: deps.sessionTtlSeconds, sessionId };
+  return { accessToken, tokenType: 'Bearer', expiresIn: ttlSeconds, sessionId };
 }
