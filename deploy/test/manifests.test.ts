@@ -2,9 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { OVERLAYS, overlayDir } from './support/paths.js';
+import { OVERLAYS, overlayDir, REPO_ROOT } from './support/paths.js';
 import { describe as name, renderKustomization } from './support/render.js';
 import { validateK8sObject } from './support/schemas.js';
+import { unusedAndMissing } from './support/tree.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'gatehouse-deploy-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -71,5 +72,18 @@ describe('a broken manifest', () => {
     expect(validateK8sObject({ apiVersion: 'apps/v1', kind: 'Deploymnet', metadata: { name: 'x' } })[0]).toMatch(
       /no schema for apps\/v1 Deploymnet/,
     );
+  });
+});
+
+describe('the deploy/k8s tree', () => {
+  const k8s = join(REPO_ROOT, 'deploy/k8s');
+
+  it('has no file that no overlay uses, no dangling reference, and a README in every component', () => {
+    expect(unusedAndMissing(k8s, OVERLAYS.map(overlayDir))).toEqual({ unused: [], missing: [] });
+  });
+
+  it('notices a stray manifest', () => {
+    const { unused } = unusedAndMissing(k8s, [overlayDir('prod')]);
+    expect(unused).toContain(join(k8s, 'components/postgres/statefulset.yaml'));
   });
 });
