@@ -2,7 +2,7 @@ import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync } fr
 import { readFile } from 'node:fs/promises';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, type Stack, startStack } from './support/stack.js';
+import { type Stack, startStack } from './support/stack.js';
 
 let stack: Stack;
 let kid: string;

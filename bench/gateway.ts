@@ -1,0 +1,215 @@
+/**
+ * Gateway benchmark (npm run bench:gateway). At 50 connections, BENCH_SECONDS (10) each:
+ * (a) the bare upstream, (b) a plain @fastify/reply-from proxy in front of it,
+ * (c) the gateway with valid tokens of many distinct users, (d) GET /verify alone,
+ * (e) a Fastify hello world. Prints req/s and p99, and the ratios c/b and d/e.
+ * Then the revocation delay: from a logout response at gateway A to the first
+ * 401 at gateway B (which had the session cached), over BENCH_LOGOUTS (1,000) logouts.
+ * Targets: c/b ≥ 0.9 with p99 added ≤ 1 ms, d/e ≥ 0.8.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createUser } from '@gatehouse/auth';
+import { createLogger, createPool } from '@gatehouse/runtime';
+import {
+  createTestDatabase,
+  freePort,
+  NODE_TS_ARGS,
+  startRedis,
+  startServiceProcess,
+  waitFor,
+} from '@gatehouse/runtime/testing';
+import autocannon from 'autocannon';
+
+const mode = process.argv[2];
+if (mode === 'upstream' || mode === 'hello' || mode === 'proxy') {
+  await serve(mode, Number(process.argv[3]), process.argv[4]);
+} else {
+  await main();
+}
+
+/** The helper servers, each in its own process so the load generator never shares their event loop. */
+async function serve(kind: string, port: number, target?: string): Promise<void> {
+  const { default: Fastify } = await import('fastify');
+  const app = Fastify({ logger: false });
+  if (kind === 'hello') app.get('/', async () => ({ hello: 'world' }));
+  if (kind === 'upstream') {
+    app.all('/*', async (request) => ({ ok: true, path: request.url, user: request.headers['x-user-id'] ?? null }));
+  }
+  if (kind === 'proxy') {
+    const { default: replyFrom } = await import('@fastify/reply-from');
+    await app.register(replyFrom, { base: target, undici: { connections: 128, pipelining: 1 } });
+    app.all('/*', (request, reply) => reply.from(request.url));
+  }
+  await app.listen({ host: '127.0.0.1', port });
+}
+
+async function helper(kind: string, target?: string): Promise<{ url: string; stop(): void }> {
+  const port = await freePort();
+  const args = [...NODE_TS_ARGS, 'bench/gateway.ts', kind, String(port), ...(target ? [target] : [])];
+  const child = spawn(process.execPath, args, { stdio: 'inherit' });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${url}/`)).status > 0, 20_000, `${kind} helper`);
+  return { url, stop: () => child.kill('SIGTERM') };
+}
+
+interface Measured {
+  name: string;
+  rps: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function load(name: string, url: string, tokens: string[], seconds: number): Promise<Measured> {
+  let i = 0;
+  const options = {
+    url,
+    connections: 50,
+    pipelining: 1,
+    requests: [
+      {
+        method: 'GET' as const,
+        setupRequest: (request: autocannon.Request) => {
+          i = (i + 1) % tokens.length;
+          return { ...request, headers: { authorization: `Bearer ${tokens[i]}` } };
+        },
+      },
+    ],
+  };
+  await autocannon({ ...options, duration: 2 });
+  const r = await autocannon({ ...options, duration: seconds });
+  return { name, rps: r.requests.average, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function loginMany(gateway: string, users: { username: string; password: string }[], n: number) {
+  const tokens: string[] = [];
+  const worker = async () => {
+    while (tokens.length < n) {
+      const user = users[tokens.length % users.length] as { username: string; password: string };
+      const res = await fetch(`${gateway}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(user),
+      });
+      if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+      tokens.push(((await res.json()) as { accessToken: string }).accessToken);
+    }
+  };
+  await Promise.all([worker(), worker(), worker()]);
+  return tokens.slice(0, n);
+}
+
+async function revocationDelays(a: string, b: string, tokens: string[]) {
+  const delays: number[] = [];
+  let refusedAtOnce = 0;
+  for (const token of tokens) {
+    const headers = { authorization: `Bearer ${token}` };
+    if ((await fetch(`${b}/verify`, { headers })).status !== 200) throw new Error('warm-up at B failed');
+    if ((await fetch(`${b}/verify`, { headers })).status !== 200) throw new Error('cached check at B failed');
+    const logout = await fetch(`${a}/auth/logout`, { method: 'POST', headers });
+    if (logout.status !== 200) throw new Error(`logout failed: ${logout.status}`);
+    await logout.arrayBuffer();
+    const loggedOut = performance.now();
+    for (let tries = 0; ; tries++) {
+      const res = await fetch(`${b}/verify`, { headers });
+      if (res.status === 401) {
+        if (tries === 0) refusedAtOnce += 1;
+        break;
+      }
+      if (tries > 10_000) throw new Error('session never refused at B');
+    }
+    delays.push(performance.now() - loggedOut);
+  }
+  return { delays: delays.sort((x, y) => x - y), refusedAtOnce };
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+  const logouts = Number(process.env.BENCH_LOGOUTS ?? 1000);
+  const logger = createLogger({ service: 'bench', level: 'warn', format: 'json' });
+  const [redis, db, keyDir] = await Promise.all([
+    startRedis(),
+    createTestDatabase(),
+    mkdtemp(join(tmpdir(), 'gatehouse-bench-')),
+  ]);
+  const upstream = await helper('upstream');
+  const [proxy, hello] = [await helper('proxy', upstream.url), await helper('hello')];
+  const auth = await startServiceProcess({
+    entry: 'services/auth/src/server.ts',
+    port: await freePort(),
+    env: {
+      DATABASE_URL: db.url,
+      REDIS_URL: redis.url,
+      JWT_GENERATE_KEY: 'true',
+      JWT_PRIVATE_KEY_FILE: join(keyDir, 'k.pem'),
+      LOGIN_MAX_ATTEMPTS: '1000000',
+      LOGIN_MAX_ATTEMPTS_PER_IP: '1000000',
+      LOG_LEVEL: 'warn',
+    },
+  });
+  const gatewayEnv = {
+    REDIS_URL: redis.url,
+    AUTH_URL: auth.url,
+    UPSTREAMS: `/api=${upstream.url}`,
+    RATE_LIMIT_MAX: process.env.BENCH_RATE_LIMIT_MAX ?? '100000000',
+    LOG_LEVEL: 'warn',
+  };
+  const gatewayA = await startServiceProcess({
+    entry: 'services/gateway/src/server.ts',
+    port: await freePort(),
+    env: gatewayEnv,
+  });
+  const gatewayB = await startServiceProcess({
+    entry: 'services/gateway/src/server.ts',
+    port: await freePort(),
+    env: gatewayEnv,
+  });
+  const pool = createPool({ url: db.url, logger, name: 'bench' });
+  try {
+    const users = await Promise.all(
+      Array.from({ length: 100 }, async () => {
+        const user = { username: `bench_${randomBytes(5).toString('hex')}`, password: randomBytes(12).toString('hex') };
+        await createUser({ pool }, { ...user, roles: ['user'] });
+        return user;
+      }),
+    );
+    const loadTokens = await loginMany(gatewayA.url, users, 500);
+    const results = [
+      await load('(a) bare upstream', `${upstream.url}/api/orders`, loadTokens, seconds),
+      await load('(b) plain reply-from proxy', `${proxy.url}/api/orders`, loadTokens, seconds),
+      await load(
+        '(c) gateway, valid tokens (500 sessions, 100 users)',
+        `${gatewayA.url}/api/orders`,
+        loadTokens,
+        seconds,
+      ),
+      await load('(d) gateway GET /verify', `${gatewayA.url}/verify`, loadTokens, seconds),
+      await load('(e) Fastify hello world', `${hello.url}/`, loadTokens, seconds),
+    ];
+    const [, b, c, d, e] = results as [Measured, Measured, Measured, Measured, Measured];
+    console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, node ${process.version}`);
+    console.log('case | req/s | p99 ms | non-2xx | errors');
+    for (const r of results) console.log(`${r.name} | ${Math.round(r.rps)} | ${r.p99} | ${r.non2xx} | ${r.errors}`);
+    console.log(`c/b = ${(c.rps / b.rps).toFixed(2)} (target ≥ 0.9), p99 added = ${c.p99 - b.p99} ms (target ≤ 1)`);
+    console.log(`d/e = ${(d.rps / e.rps).toFixed(2)} (target ≥ 0.8)`);
+    const revocationTokens = await loginMany(gatewayA.url, users, logouts);
+    const { delays, refusedAtOnce } = await revocationDelays(gatewayA.url, gatewayB.url, revocationTokens);
+    const fmt = (p: number) => percentile(delays, p).toFixed(2);
+    console.log(
+      `revocation delay at gateway B over ${delays.length} logouts: p50 ${fmt(50)} ms, p99 ${fmt(99)} ms, max ${fmt(100)} ms; refused on the very next request: ${refusedAtOnce}/${delays.length}`,
+    );
+  } finally {
+    await pool.end();
+    await Promise.all([gatewayA.kill(), gatewayB.kill(), auth.kill()]);
+    for (const h of [upstream, proxy, hello]) h.stop();
+    await Promise.all([redis.stop(), db.drop(), rm(keyDir, { recursive: true, force: true })]);
+  }
+}
