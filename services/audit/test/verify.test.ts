@@ -105,7 +105,7 @@ describe('verify', () => {
   it('catches a rewrite of the whole chain through the signed digest', async () => {
     await trail();
     await env.pool.query(`UPDATE audit_events SET reason = 'rewritten' WHERE seq = 3`);
-    let prev = GENESIS_HASH;
+    let prev: Buffer = GENESIS_HASH;
     for (const row of await readChainPage(env.pool, 0, 100)) {
       const hash = chainHash(prev, row);
       await env.pool.query('UPDATE audit_events SET prev_hash = $1, hash = $2 WHERE seq = $3', [prev, hash, row.seq]);

@@ -85,6 +85,8 @@ export class AuthEventsConsumer {
   private async run(): Promise<void> {
     let replayOwn = true;
     let lastClaim = 0;
+    // The next batch is read while the current one commits; its entries stay pending until handled.
+    let prefetch: Promise<RawEntry[]> | undefined;
     while (!this.stopping) {
       try {
         if (this.status.state === 'starting') await ensureGroup(this.deps.redis, this.options.ref);
@@ -97,8 +99,12 @@ export class AuthEventsConsumer {
           if (own.entries.length === 0) replayOwn = false;
           else await this.handle(own.entries, own.deliveries);
         } else {
-          const entries = await this.readBlocking();
-          if (entries.length > 0) await this.handle(entries);
+          const entries = await (prefetch ?? this.readBlocking());
+          prefetch = undefined;
+          if (entries.length > 0) {
+            if (!this.stopping) prefetch = this.readBlocking();
+            await this.handle(entries);
+          }
         }
         if (this.status.state !== 'running') this.log.info('audit consumer running');
         this.status.state = 'running';
@@ -108,10 +114,15 @@ export class AuthEventsConsumer {
         this.status.state = this.status.state === 'starting' ? 'starting' : 'paused';
         this.status.lastError = (err as Error).message;
         this.log.warn({ err }, 'audit consumption paused');
+        await prefetch?.catch(() => undefined);
+        prefetch = undefined;
         await this.waitUntilHealthy();
         replayOwn = true;
       }
     }
+    const rest = await prefetch?.catch(() => []);
+    if (rest && rest.length > 0)
+      await this.handle(rest).catch((err) => this.log.warn({ err }, 'last batch left pending'));
   }
 
   /**

@@ -50,6 +50,17 @@ SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::int[], $5::timest
   $16::timestamptz[], $17::bytea[], $18::bytea[])
 ON CONFLICT (event_id) DO NOTHING`;
 
+/** Raised inside the transaction when the optimistic insert met an event already stored. */
+class DuplicatesFound extends Error {}
+
+function distinct(incoming: IncomingEvent[]): IncomingEvent[] {
+  const seen = new Set<string>();
+  return incoming.filter((i) => {
+    const id = i.event.id.toLowerCase();
+    return seen.has(id) ? false : (seen.add(id), true);
+  });
+}
+
 async function newEvents(client: PoolClient, incoming: IncomingEvent[]): Promise<IncomingEvent[]> {
   const ids = incoming.map((i) => i.event.id.toLowerCase());
   const { rows } = await client.query<{ id: string }>(
@@ -65,11 +76,17 @@ async function newEvents(client: PoolClient, incoming: IncomingEvent[]): Promise
   });
 }
 
-async function insertChained(client: PoolClient, fresh: IncomingEvent[], storedAt: Date): Promise<BatchResult> {
+/** Assigns seq and hashes under the head lock, inserts, moves the head and commits. */
+async function insertChained(
+  client: PoolClient,
+  fresh: IncomingEvent[],
+  storedAt: Date,
+  dedupe: boolean,
+): Promise<BatchResult> {
   const head = await client.query<{ seq: string; hash: Buffer }>(
     'SELECT seq, hash FROM audit_chain_head WHERE id FOR UPDATE',
   );
-  const unique = await newEvents(client, fresh);
+  const unique = dedupe ? await newEvents(client, fresh) : distinct(fresh);
   let seq = Number(head.rows[0]?.seq ?? 0);
   let prev = head.rows[0]?.hash ?? Buffer.alloc(32);
   const stored: BatchResult['stored'] = [];
@@ -104,9 +121,14 @@ async function insertChained(client: PoolClient, fresh: IncomingEvent[], storedA
       prevs,
       col((e) => e.hash),
     ]);
-    // The head lock makes a conflict impossible; if one happens anyway, a hole would follow: refuse.
-    if (result.rowCount !== stored.length) throw new Error('audit_events conflict under the chain-head lock');
-    await client.query('UPDATE audit_chain_head SET seq = $1, hash = $2 WHERE id', [seq, prev]);
+    // A conflict would leave a hole in seq: roll back and retry with the duplicates dropped first.
+    if (result.rowCount !== stored.length) throw new DuplicatesFound();
+    // Literal values (an integer and hex digits this code made) let the head update and COMMIT share a round trip.
+    await client.query(
+      `UPDATE audit_chain_head SET seq = ${seq}, hash = '\\x${prev.toString('hex')}' WHERE id; COMMIT`,
+    );
+  } else {
+    await client.query('COMMIT');
   }
   return { stored, duplicates: fresh.length - unique.length };
 }
@@ -137,17 +159,32 @@ export async function storeBatch(
   pool: Pool,
   batch: { events: IncomingEvent[]; deadLetters: DeadLetter[]; consumer: string; now: Date },
 ): Promise<BatchResult> {
+  // Optimistic first (duplicates are rare: only redeliveries after a crash), then with a duplicate check.
+  try {
+    return await storeOnce(pool, batch, false);
+  } catch (err) {
+    if (!(err instanceof DuplicatesFound)) throw err;
+    return await storeOnce(pool, batch, true);
+  }
+}
+
+async function storeOnce(
+  pool: Pool,
+  batch: { events: IncomingEvent[]; deadLetters: DeadLetter[]; consumer: string; now: Date },
+  dedupe: boolean,
+): Promise<BatchResult> {
   const client = await pool.connect();
   let failure: Error | undefined;
   try {
     await client.query('BEGIN');
-    const result =
-      batch.events.length === 0 ? { stored: [], duplicates: 0 } : await insertChained(client, batch.events, batch.now);
     await insertDeadLetters(client, batch.deadLetters, batch.consumer);
-    await client.query('COMMIT');
-    return result;
+    if (batch.events.length === 0) {
+      await client.query('COMMIT');
+      return { stored: [], duplicates: 0 };
+    }
+    return await insertChained(client, batch.events, batch.now, dedupe);
   } catch (err) {
-    failure = err as Error;
+    if (!(err instanceof DuplicatesFound)) failure = err as Error;
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
