@@ -58,10 +58,14 @@ export function field(label: string, control: HTMLElement, hint?: string): HTMLD
   return wrapper;
 }
 
-/** A `<select>` with the given value/label options. */
-export function select(name: string, options: ReadonlyArray<readonly [string, string]>, value = ''): HTMLSelectElement {
+/** A `<select>` with the given value/label options; the first is selected unless `value` names another. */
+export function select(
+  name: string,
+  options: ReadonlyArray<readonly [string, string]>,
+  value?: string,
+): HTMLSelectElement {
   const el = h('select', { name }, ...options.map(([v, text]) => h('option', { value: v }, text)));
-  el.value = value;
+  if (value !== undefined) el.value = value;
   return el;
 }
 

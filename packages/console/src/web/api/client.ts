@@ -3,6 +3,7 @@ import type { LoginResponse } from '@gatehouse/contracts';
 // The access token lives only here, in memory: never in localStorage, sessionStorage or a
 // script-readable cookie. Reloading the page signs the auditor out, by design.
 let accessToken: string | null = null;
+let sessionId: string | null = null;
 let onUnauthorized: (() => void) | null = null;
 
 /** An error reply from the gateway, with its stable `error` code. */
@@ -23,9 +24,15 @@ export function isSignedIn(): boolean {
   return accessToken !== null;
 }
 
+/** The session this console signed in with (so the user view can mark it). */
+export function currentSessionId(): string | null {
+  return sessionId;
+}
+
 /** Forgets the token. */
 export function forgetToken(): void {
   accessToken = null;
+  sessionId = null;
 }
 
 /** Called once when any request is answered 401 while signed in (token expired or revoked). */
@@ -56,7 +63,7 @@ export async function apiFetch(path: string, init: RequestInit = {}): Promise<Re
   if (response.ok) return response;
   const error = await errorFrom(response);
   if (response.status === 401 && accessToken !== null) {
-    accessToken = null;
+    forgetToken();
     onUnauthorized?.();
   }
   throw error;
@@ -70,12 +77,13 @@ export async function apiJson<T>(path: string, init: RequestInit = {}): Promise<
 
 /** `POST /auth/login`; keeps the token in memory on success. */
 export async function signIn(username: string, password: string): Promise<LoginResponse> {
-  accessToken = null;
+  forgetToken();
   const reply = await apiJson<LoginResponse>('/auth/login', {
     method: 'POST',
     body: JSON.stringify({ username, password }),
   });
   accessToken = reply.accessToken;
+  sessionId = reply.sessionId;
   return reply;
 }
 
@@ -87,6 +95,6 @@ export async function signOut(): Promise<void> {
   } catch {
     // The session may already be gone; the token is dropped below either way.
   } finally {
-    accessToken = null;
+    forgetToken();
   }
 }

@@ -1,4 +1,5 @@
 import { getUserSummary, revokeAllSessions, revokeSession } from '../api/audit.js';
+import { currentSessionId } from '../api/client.js';
 import { errorText, field, h, replace } from '../dom.js';
 import type { UserSummary } from '../lib/api-types.js';
 import { cell, formatTime } from '../lib/format.js';
@@ -55,7 +56,13 @@ export function createUserView(context: ViewContext): UserView {
       button.disabled = true;
       void revoke(() => revokeSession(summary.userId, sessionId), 'Revoke');
     });
-    return h('tr', {}, h('td', { class: 'mono' }, sessionId), h('td', {}, button));
+    const mine = sessionId === currentSessionId();
+    return h(
+      'tr',
+      {},
+      h('td', { class: 'mono' }, sessionId, mine ? h('span', { class: 'tag' }, 'this console') : null),
+      h('td', {}, button),
+    );
   }
 
   function sessions(summary: UserSummary): HTMLElement {
