@@ -57,7 +57,9 @@ function distinct(incoming: IncomingEvent[]): IncomingEvent[] {
   const seen = new Set<string>();
   return incoming.filter((i) => {
     const id = i.event.id.toLowerCase();
-    return seen.has(id) ? false : (seen.add(id), true);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
   });
 }
 
