@@ -1,0 +1,19 @@
+import type { CliContext } from '../context.js';
+
+/** One `gatehouse` sub-command; each lives in its own file and is listed in `commands/index.ts`. */
+export interface Command {
+  /** The words that select it, e.g. `['users', 'add']`. */
+  path: string[];
+  /** Usage line after `gatehouse`, e.g. `users add <username> [--role <role>]...`. */
+  usage: string;
+  summary: string;
+  /** `node:util` parseArgs options. */
+  options?: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
+  /** Number of positional arguments expected after the path. */
+  positionals: number;
+  run(
+    args: { positionals: string[]; values: Record<string, unknown> },
+    ctx: CliContext,
+    out: (line: string) => void,
+  ): Promise<void>;
+}

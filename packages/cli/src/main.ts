@@ -1,0 +1,79 @@
+import { parseArgs } from 'node:util';
+import { ConfigError } from '@gatehouse/runtime';
+import type { Command } from './commands/command.js';
+import { COMMANDS } from './commands/index.js';
+import { createCliContext } from './context.js';
+import { CliError, EXIT } from './errors.js';
+
+function help(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
+  return [
+    'Usage: gatehouse <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
+    '',
+    'Environment: DATABASE_URL (required), REDIS_URL (default redis://127.0.0.1:6379).',
+    'Exit codes: 0 ok, 1 failure, 2 user exists, 3 no such user, 64 usage or invalid input.',
+  ].join('\n');
+}
+
+function findCommand(argv: string[]): Command | undefined {
+  return COMMANDS.filter((c) => c.path.every((word, i) => argv[i] === word)).sort(
+    (a, b) => b.path.length - a.path.length,
+  )[0];
+}
+
+function parse(command: Command, argv: string[]) {
+  try {
+    const parsed = parseArgs({
+      args: argv.slice(command.path.length),
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    return { positionals: parsed.positionals, values: parsed.values as Record<string, unknown> };
+  } catch (err) {
+    throw new CliError(`${(err as Error).message}\nUsage: gatehouse ${command.usage}`, EXIT.usage);
+  }
+}
+
+/** Runs the `gatehouse` command line; resolves with the exit code. */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    (argv.length === 0 ? console.error : console.log)(help());
+    return argv.length === 0 ? EXIT.usage : EXIT.ok;
+  }
+  const command = findCommand(argv);
+  if (!command) throw new CliError(`Unknown command "${argv.join(' ')}".\n\n${help()}`, EXIT.usage);
+  const args = parse(command, argv);
+  if (args.values.help) {
+    console.log(`Usage: gatehouse ${command.usage}\n\n${command.summary}`);
+    return EXIT.ok;
+  }
+  if (args.positionals.length !== command.positionals) {
+    throw new CliError(`Expected ${command.positionals} argument(s).\nUsage: gatehouse ${command.usage}`, EXIT.usage);
+  }
+  const ctx = createCliContext(env);
+  try {
+    await command.run(args, ctx, (line) => console.log(line));
+    return EXIT.ok;
+  } finally {
+    await ctx.close();
+  }
+}
+
+function report(err: unknown): number {
+  if (err instanceof CliError) {
+    console.error(`gatehouse: ${err.message}`);
+    return err.exitCode;
+  }
+  if (err instanceof ConfigError) {
+    console.error(`gatehouse: ${err.message}`);
+    return EXIT.usage;
+  }
+  console.error(`gatehouse: unexpected error: ${(err as Error).message ?? String(err)}`);
+  return EXIT.failure;
+}
+
+process.exitCode = await main(process.argv.slice(2)).catch(report);
