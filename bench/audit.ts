@@ -87,7 +87,7 @@ await c1.stop();
 
 // (b) raw batched INSERT of the same rows (hashes precomputed outside the timing).
 await reset();
-let prev = Buffer.alloc(32);
+let prev: Buffer = Buffer.alloc(32);
 const rows = events.map((e, i) => {
   const chained = toChained(e, i + 1);
   const hash = chainHash(prev, chained);
