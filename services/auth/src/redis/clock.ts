@@ -23,12 +23,20 @@ export class RedisClock {
     return this;
   }
 
-  /** One `TIME` round trip; the reply is assumed to be taken half-way. */
-  async measure(redis: Redis): Promise<void> {
-    const before = Date.now();
-    const [seconds, micros] = await redis.time();
-    const after = Date.now();
-    this.#offsetMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - Math.round((before + after) / 2);
+  /**
+   * Takes a few `TIME` round trips and keeps the fastest: its reply is the one
+   * least delayed by a busy event loop, so "taken half-way" is closest to true.
+   */
+  async measure(redis: Redis, samples = 5): Promise<void> {
+    let best = { rtt: Number.POSITIVE_INFINITY, offset: 0 };
+    for (let i = 0; i < samples; i++) {
+      const [before, wallBefore] = [performance.now(), Date.now()];
+      const [seconds, micros] = await redis.time();
+      const [after, wallAfter] = [performance.now(), Date.now()];
+      const redisMs = Number(seconds) * 1000 + Number(micros) / 1000;
+      if (after - before < best.rtt) best = { rtt: after - before, offset: redisMs - (wallBefore + wallAfter) / 2 };
+    }
+    this.#offsetMs = Math.round(best.offset);
   }
 
   /** The Redis time `budgetMs` from now, in epoch milliseconds. */
