@@ -37,13 +37,14 @@ RUN npx tsc -b \
  && mkdir /out \
  && for dir in packages/* services/*; do \
       mkdir -p "/out/$dir"; \
-      for part in dist migrations; do \
+      for part in bin dist migrations; do \
         if [ -d "$dir/$part" ]; then cp -r "$dir/$part" "/out/$dir/"; fi; \
       done; \
     done
 
 # Production dependencies of all workspaces (npm workspaces install one tree),
-# then the compiled output of every workspace and the migration entry point.
+# then the compiled output of every workspace (with the `gatehouse` CLI's bin/
+# and the services' migrations) and the migration Job's entry point.
 FROM base AS release
 COPY --from=manifests /app/ ./
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev \
