@@ -10,6 +10,7 @@ export const ERROR_STATUS = {
   invalid_token: 401,
   insufficient_role: 403,
   not_found: 404,
+  conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   too_many_attempts: 429,

@@ -31,6 +31,36 @@ export {
   AuditVerifyFailureSchema,
   AuditVerifyReportSchema,
 } from './http/audit.js';
+export type {
+  AuditAlertListResponse,
+  AuditAlertRule,
+  AuditAlertsQuery,
+  AuditAlertView,
+  AuditDeliveriesQuery,
+  AuditDeliveryListResponse,
+  AuditDeliveryView,
+  AuditExportAccepted,
+  AuditExportRequest,
+  AuditExportView,
+  AuditWebhookPayload,
+} from './http/audit-jobs.js';
+export {
+  AUDIT_ALERT_RULES,
+  AUDIT_DELIVERY_STATES,
+  AUDIT_EXPORT_FORMATS,
+  AUDIT_WEBHOOK_SIGNATURE_HEADER,
+  AUDIT_WEBHOOK_TIMESTAMP_HEADER,
+  AuditAlertListResponseSchema,
+  AuditAlertsQuerySchema,
+  AuditAlertViewSchema,
+  AuditDeliveriesQuerySchema,
+  AuditDeliveryListResponseSchema,
+  AuditDeliveryViewSchema,
+  AuditExportAcceptedSchema,
+  AuditExportRequestSchema,
+  AuditExportViewSchema,
+  AuditWebhookPayloadSchema,
+} from './http/audit-jobs.js';
 export type { LoginBody, LoginResponse, LogoutResponse, SessionListResponse, SessionView } from './http/auth.js';
 export {
   LoginBodySchema,

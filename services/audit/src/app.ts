@@ -1,24 +1,34 @@
 import type { Ed25519KeyPair, Logger, Pool, Redis } from '@gatehouse/runtime';
 import { createBaseApp, healthPlugin } from '@gatehouse/runtime';
 import type { AuditConfig } from './config.js';
+import { AlertFeed } from './domain/alert-feed.js';
 import { LiveFeed } from './domain/live-feed.js';
+import { queueCounts } from './jobs/queues.js';
 import consumerPlugin from './plugins/consumer.js';
+import jobsPlugin from './plugins/jobs.js';
 import openapiPlugin from './plugins/openapi.js';
 import readerIdentity from './plugins/reader-identity.js';
+import { alertsAfter, lastAlertId } from './repositories/alerts.repository.js';
 import { readHead } from './repositories/chain.repository.js';
 import { eventsAfter } from './repositories/query.repository.js';
+import alertsRoutes from './routes/alerts/index.js';
 import eventsRoutes from './routes/events/index.js';
+import exportsRoutes from './routes/exports/index.js';
 import readsRoutes from './routes/reads/index.js';
 import streamRoutes from './routes/stream/index.js';
 import usersRoutes from './routes/users/index.js';
 import verifyRoutes from './routes/verify/index.js';
 
-/** Everything the audit app needs; `blocking` is required when `AUDIT_CONSUME` is on. */
+/**
+ * Everything the audit app needs; `blocking` is required when the consumer
+ * runs, `workerRedis` (a `worker`-role connection) when the workers run.
+ */
 export interface AppDeps {
   config: Readonly<AuditConfig>;
   logger: Logger;
   redis: Redis;
   blocking?: Redis;
+  workerRedis?: Redis;
   pool: Pool;
   keys: Ed25519KeyPair;
   clock?: () => Date;
@@ -26,9 +36,16 @@ export interface AppDeps {
   closeClients?: () => Promise<void>;
 }
 
+/** Whether this process consumes `auth-events` / serves the query API (`AUDIT_ROLE=worker` does neither). */
+export function roles(config: Readonly<AuditConfig>) {
+  const api = config.AUDIT_ROLE === 'all';
+  return { api, consume: api && config.AUDIT_CONSUME, workers: config.AUDIT_WORKERS || !api };
+}
+
 /**
  * Builds the audit app (never listens): OpenAPI → health → reader identity
- * and read recording → query routes → the consumer.
+ * and read recording → query routes → the consumer → the BullMQ jobs.
+ * With `AUDIT_ROLE=worker` only health and the workers run.
  *
  * @example
  * ```ts
@@ -36,7 +53,9 @@ export interface AppDeps {
  * ```
  */
 export async function buildApp(deps: AppDeps) {
-  const { config, pool, redis } = deps;
+  const { pool, redis } = deps;
+  const role = roles(deps.config);
+  const config = { ...deps.config, AUDIT_CONSUME: role.consume, AUDIT_WORKERS: role.workers };
   const app = createBaseApp({ logger: deps.logger });
   if (deps.closeClients) app.addHook('onClose', deps.closeClients);
   app.setSchemaErrorFormatter((errors, dataVar) => {
@@ -48,6 +67,10 @@ export async function buildApp(deps: AppDeps) {
   });
   const feed = new LiveFeed(
     { eventsAfter: (after, limit) => eventsAfter(pool, after, limit), headSeq: async () => (await readHead(pool)).seq },
+    { pollMs: config.AUDIT_LIVE_POLL_MS, logger: deps.logger },
+  );
+  const alerts = new AlertFeed(
+    { alertsAfter: (after, limit) => alertsAfter(pool, after, limit), lastId: () => lastAlertId(pool) },
     { pollMs: config.AUDIT_LIVE_POLL_MS, logger: deps.logger },
   );
   await app.register(openapiPlugin);
@@ -64,19 +87,30 @@ export async function buildApp(deps: AppDeps) {
             },
           }
         : {}),
+      jobs: async () => await queueCounts(app.auditQueues),
     },
   });
-  await app.register(readerIdentity, { pool });
-  await app.register(eventsRoutes, { pool });
-  await app.register(usersRoutes, { pool, redis, clock: deps.clock ?? (() => new Date()) });
-  await app.register(verifyRoutes, { pool, publicKey: deps.keys.publicKey });
-  await app.register(readsRoutes, { pool });
-  await app.register(streamRoutes, { feed, heartbeatMs: config.AUDIT_SSE_HEARTBEAT_MS });
+  if (role.api) {
+    await app.register(readerIdentity, { pool });
+    await app.register(eventsRoutes, { pool });
+    await app.register(usersRoutes, { pool, redis, clock: deps.clock ?? (() => new Date()) });
+    await app.register(verifyRoutes, { pool, publicKey: deps.keys.publicKey });
+    await app.register(readsRoutes, { pool });
+    await app.register(streamRoutes, { feed, alerts, heartbeatMs: config.AUDIT_SSE_HEARTBEAT_MS });
+  }
   if (config.AUDIT_CONSUME) {
     if (!deps.blocking) throw new Error('AUDIT_CONSUME needs a blocking Redis connection');
-    await app.register(consumerPlugin, { ...deps, blocking: deps.blocking, onStored: () => feed.notify() });
+    await app.register(consumerPlugin, { ...deps, config, blocking: deps.blocking, onStored: () => feed.notify() });
   }
-  app.addHook('onClose', async () => await feed.close());
+  await app.register(jobsPlugin, { ...deps, config, onAlerts: () => alerts.notify() });
+  if (role.api) {
+    await app.register(alertsRoutes, { pool, webhooks: app.auditQueues.webhooks });
+    await app.register(exportsRoutes, { pool, exports: app.auditQueues.exports });
+  }
+  app.addHook('onClose', async () => {
+    await feed.close();
+    await alerts.close();
+  });
   return app;
 }
 

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { CommonEnv, loadConfig } from '@gatehouse/runtime';
+import { CommonEnv, ConfigError, loadConfig } from '@gatehouse/runtime';
 import { type Static, Type } from '@sinclair/typebox';
 
 const Millis = (fallback: number, minimum = 10) => Type.Integer({ minimum, default: fallback });
@@ -24,6 +24,27 @@ export const ConfigSchema = Type.Object({
   AUDIT_GENERATE_KEY: Type.Boolean({ default: false }),
   AUDIT_LIVE_POLL_MS: Millis(250),
   AUDIT_SSE_HEARTBEAT_MS: Millis(15_000),
+  AUDIT_ROLE: Type.Union([Type.Literal('all'), Type.Literal('worker')], { default: 'all' }),
+  AUDIT_WORKERS: Type.Boolean({ default: true }),
+  AUDIT_SHUTDOWN_GRACE_MS: Millis(25_000, 100),
+  AUDIT_QUEUE_PREFIX: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.-]+$', default: 'bull' }),
+  AUDIT_JOB_LOCK_MS: Millis(30_000, 200),
+  AUDIT_DETECT_INTERVAL_MS: Millis(5000, 100),
+  AUDIT_BRUTE_FORCE_FAILURES: Type.Integer({ minimum: 2, maximum: 1000, default: 10 }),
+  AUDIT_BRUTE_FORCE_WINDOW_S: Type.Integer({ minimum: 1, default: 300 }),
+  AUDIT_STUFFING_USERNAMES: Type.Integer({ minimum: 2, maximum: 1000, default: 10 }),
+  AUDIT_STUFFING_WINDOW_S: Type.Integer({ minimum: 1, default: 300 }),
+  AUDIT_LOCKOUT_SUCCESS_WINDOW_S: Type.Integer({ minimum: 1, default: 900 }),
+  AUDIT_MULTI_IP_COUNT: Type.Integer({ minimum: 2, maximum: 100, default: 3 }),
+  AUDIT_MULTI_IP_WINDOW_S: Type.Integer({ minimum: 1, default: 600 }),
+  AUDIT_ALERT_WEBHOOKS: Type.String({ default: '', description: 'comma-separated http(s) URLs' }),
+  AUDIT_WEBHOOK_SECRET: Type.String({ default: '' }),
+  AUDIT_WEBHOOK_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 50, default: 10 }),
+  AUDIT_WEBHOOK_BACKOFF_MS: Millis(1000, 1),
+  AUDIT_WEBHOOK_TIMEOUT_MS: Millis(5000, 50),
+  AUDIT_EXPORT_DIR: Type.String({ minLength: 1, default: '.gatehouse/exports' }),
+  AUDIT_RETENTION_DAYS: Type.Integer({ minimum: 1, default: 365 }),
+  AUDIT_RETENTION_INTERVAL_MS: Millis(3_600_000, 100),
 });
 
 /** The validated audit configuration. */
@@ -31,5 +52,20 @@ export type AuditConfig = Static<typeof ConfigSchema>;
 
 /** Reads and validates the audit configuration from `env`. */
 export function loadServiceConfig(env: NodeJS.ProcessEnv): Readonly<AuditConfig> {
-  return loadConfig(ConfigSchema, env);
+  const config = loadConfig(ConfigSchema, env);
+  const urls = webhookUrls(config);
+  const bad = urls.findIndex((u) => !URL.canParse(u) || !/^https?:$/.test(new URL(u).protocol));
+  // The URL itself is not echoed: webhook URLs often carry a secret in their path.
+  if (bad >= 0) throw new ConfigError('AUDIT_ALERT_WEBHOOKS', `entry ${bad + 1} is not an http(s) URL`);
+  if (urls.length > 0 && config.AUDIT_WEBHOOK_SECRET.length < 16) {
+    throw new ConfigError('AUDIT_WEBHOOK_SECRET', 'must be at least 16 characters when AUDIT_ALERT_WEBHOOKS is set');
+  }
+  return config;
+}
+
+/** The alert webhook URLs of `AUDIT_ALERT_WEBHOOKS`. */
+export function webhookUrls(config: Pick<AuditConfig, 'AUDIT_ALERT_WEBHOOKS'>): string[] {
+  return config.AUDIT_ALERT_WEBHOOKS.split(',')
+    .map((u) => u.trim())
+    .filter((u) => u.length > 0);
 }

@@ -103,6 +103,8 @@ export function testConfig(env: Env, overrides: Record<string, string> = {}): Re
     AUDIT_CLAIM_INTERVAL_MS: '200',
     AUDIT_RETRY_MAX_MS: '300',
     AUDIT_LIVE_POLL_MS: '50',
+    AUDIT_WORKERS: 'false',
+    AUDIT_JOB_LOCK_MS: '2000',
     LOG_LEVEL: 'silent',
     ...overrides,
   });
@@ -125,15 +127,20 @@ export async function makeApp(
 ) {
   const config = testConfig(env, options.overrides);
   const blocking = createRedis({ url: env.server.url, logger, name: 'test', role: 'blocking' });
+  const workerRedis = createRedis({ url: env.server.url, logger, name: 'test', role: 'worker' });
   const app = await buildApp({
     config,
     logger,
     redis: env.redis,
     blocking,
+    workerRedis,
     pool: options.pool ?? env.pool,
     keys: options.keys ?? testKeys(),
     ...(options.clock ? { clock: options.clock } : {}),
-    closeClients: async () => blocking.disconnect(),
+    closeClients: async () => {
+      blocking.disconnect();
+      workerRedis.disconnect();
+    },
   });
   return app;
 }

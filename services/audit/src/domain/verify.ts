@@ -2,9 +2,11 @@ import type { KeyObject } from 'node:crypto';
 import type { AuditVerifyFailure, AuditVerifyReport } from '@gatehouse/contracts';
 import type { Pool } from '@gatehouse/runtime';
 import { readDigests, readHead, type StoredDigest } from '../repositories/chain.repository.js';
+import { type RetentionCut, readLatestCut } from '../repositories/retention.repository.js';
 import { GENESIS_HASH } from './canonical.js';
 import { type ChainFault, walkChain } from './chain-walk.js';
 import { digestHash, FIRST_DIGEST_PREV, isDigestSignatureValid } from './digest.js';
+import { isCutSignatureValid } from './retention-cut.js';
 
 function checkDigests(digests: StoredDigest[], publicKey: KeyObject): AuditVerifyFailure | null {
   let prev: StoredDigest | undefined;
@@ -49,10 +51,31 @@ function digestHeadCheck(digests: StoredDigest[]) {
   };
 }
 
+function checkCut(cut: RetentionCut | null, digests: StoredDigest[], publicKey: KeyObject): AuditVerifyFailure | null {
+  if (!cut) return null;
+  const d = digests.find((x) => x.id === cut.digestId);
+  if (
+    d?.toSeq === cut.throughSeq &&
+    d.headHash.equals(cut.headHash) &&
+    isCutSignatureValid(cut, cut.signature, publicKey)
+  ) {
+    return null;
+  }
+  return {
+    kind: 'digest_invalid',
+    fromSeq: 1,
+    toSeq: cut.throughSeq,
+    seq: null,
+    eventId: null,
+    message: `the retention cut at seq ${cut.throughSeq} is not signed by this key or does not match its digest`,
+  };
+}
+
 /**
  * Recomputes the whole trail: every event's hash from the one before it,
  * the sequence for gaps, the chain head, and every digest's link and
- * Ed25519 signature. Reports OK or the first failing range, naming the
+ * Ed25519 signature. After retention it starts at the latest signed cut
+ * (the chain hash where retention removed the events before). Reports OK or the first failing range, naming the
  * changed or missing event.
  *
  * @example
@@ -64,8 +87,13 @@ function digestHeadCheck(digests: StoredDigest[]) {
 export async function verifyTrail(pool: Pool, publicKey: KeyObject): Promise<AuditVerifyReport> {
   const head = await readHead(pool);
   const digests = await readDigests(pool);
-  const digestFailure = checkDigests(digests, publicKey);
-  const walk = await walkChain(pool, { afterSeq: 0, prevHash: GENESIS_HASH, atRow: digestHeadCheck(digests) });
+  const cut = await readLatestCut(pool);
+  const digestFailure = checkCut(cut, digests, publicKey) ?? checkDigests(digests, publicKey);
+  const walk = await walkChain(pool, {
+    afterSeq: cut?.throughSeq ?? 0,
+    prevHash: cut?.headHash ?? GENESIS_HASH,
+    atRow: digestHeadCheck(digests),
+  });
   const digestedThrough = digests.at(-1)?.toSeq ?? 0;
   let eventFailure: AuditVerifyFailure | null = null;
   if (walk.fault) {

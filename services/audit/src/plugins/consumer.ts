@@ -1,11 +1,10 @@
 import { AUDIT_GROUP, AUTH_EVENTS_STREAM } from '@gatehouse/contracts';
-import type { Ed25519KeyPair, Logger, Pool, Redis } from '@gatehouse/runtime';
+import type { Logger, Pool, Redis } from '@gatehouse/runtime';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AuditConfig } from '../config.js';
 import { AuthEventsConsumer } from '../consumers/auth-events.consumer.js';
 import { trimAcknowledged } from '../consumers/trim.js';
-import { writeDigest } from '../repositories/digests.repository.js';
 
 /** What the consumer plugin needs. */
 export interface ConsumerPluginOptions {
@@ -14,7 +13,6 @@ export interface ConsumerPluginOptions {
   blocking: Redis;
   pool: Pool;
   logger: Logger;
-  keys: Ed25519KeyPair;
   onStored: () => void;
 }
 
@@ -39,8 +37,8 @@ function every(ms: number, task: () => Promise<void>): NodeJS.Timeout {
 
 /**
  * Runs the `auth-events` consumer (started in `onReady`, stopped in
- * `onClose`), the stream trimmer and the digest writer on interval timers
- * (the digest becomes a repeatable job later).
+ * `onClose`) and the stream trimmer on an interval timer. (Digests are a
+ * BullMQ repeatable job: plugins/jobs.ts.)
  */
 export default fp(
   async function consumerPlugin(app: FastifyInstance, options: ConsumerPluginOptions) {
@@ -69,14 +67,6 @@ export default fp(
             return 0;
           });
           if (trimmed > 0) log.debug({ trimmed }, 'stream trimmed below the acknowledged entries');
-        }),
-        every(config.AUDIT_DIGEST_INTERVAL_MS, async () => {
-          const outcome = await writeDigest(pool, options.keys).catch((err) => {
-            log.warn({ err }, 'digest not written');
-            return null;
-          });
-          if (outcome?.written) log.info(outcome, 'audit digest signed');
-          else if (outcome?.reason === 'chain_broken') log.error({ fault: outcome.fault }, 'audit chain broken');
         }),
       );
     });

@@ -23,6 +23,11 @@ function header(request: FastifyRequest, name: string): string | null {
   return text && text.length > 0 ? text : null;
 }
 
+/** A JSON object body (an export's filters) is recorded with the read; nothing else is. */
+function bodyFields(body: unknown): Record<string, unknown> {
+  return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+}
+
 /**
  * Defense in depth behind the gateway: every `/audit/*` call must carry the
  * `auditor` role in `x-user-roles` (else 403 `insufficient_role`), and every
@@ -52,7 +57,7 @@ export default fp(
           requestId: request.id,
           method: request.method,
           route: request.routeOptions.url ?? request.url,
-          params: { ...(request.params as object), ...(request.query as object) },
+          params: { ...(request.params as object), ...(request.query as object), ...bodyFields(request.body) },
         });
       } catch (err) {
         throw new GatehouseError('dependency_unavailable', 'The read could not be recorded; try again.', {

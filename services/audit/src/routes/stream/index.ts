@@ -1,11 +1,13 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
+  type AuditAlertView,
   AuditEventFiltersSchema,
   type AuditEventView,
   ErrorResponseSchema,
   IDENTITY_HEADERS,
 } from '@gatehouse/contracts';
 import type { FastifyInstance } from 'fastify';
+import type { AlertFeed } from '../../domain/alert-feed.js';
 import type { LiveFeed } from '../../domain/live-feed.js';
 
 const MAX_BUFFERED_BYTES = 1024 * 1024;
@@ -13,9 +15,14 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
 /**
  * `GET /audit/stream`: live events as server-sent events (`id` = seq, so a
  * reconnect with `Last-Event-ID` resumes with no gap), same filters as
- * `GET /audit/events`. A client too slow to drain 1 MiB is disconnected.
+ * `GET /audit/events`. Alerts raised meanwhile arrive as `event: alert` (no
+ * `id`, so they never move the resume position). A client too slow to drain
+ * 1 MiB is disconnected.
  */
-export default async function streamRoutes(parent: FastifyInstance, options: { feed: LiveFeed; heartbeatMs: number }) {
+export default async function streamRoutes(
+  parent: FastifyInstance,
+  options: { feed: LiveFeed; alerts: AlertFeed; heartbeatMs: number },
+) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const open = new Set<() => void>();
   app.addHook('preClose', async () => {
@@ -44,7 +51,12 @@ export default async function streamRoutes(parent: FastifyInstance, options: { f
         [IDENTITY_HEADERS.requestId]: request.id,
       });
       res.write('retry: 2000\n\n');
-      let unsubscribe: () => void = () => undefined;
+      let unsubscribeEvents: () => void = () => undefined;
+      let unsubscribeAlerts: () => void = () => undefined;
+      const unsubscribe = () => {
+        unsubscribeEvents();
+        unsubscribeAlerts();
+      };
       const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), options.heartbeatMs);
       const end = () => {
         clearInterval(heartbeat);
@@ -58,8 +70,13 @@ export default async function streamRoutes(parent: FastifyInstance, options: { f
         res.write(`id: ${event.seq}\nevent: audit-event\ndata: ${JSON.stringify(event)}\n\n`);
         if (res.writableLength > MAX_BUFFERED_BYTES) end();
       };
+      const sendAlert = (alert: AuditAlertView) => {
+        res.write(`event: alert\ndata: ${JSON.stringify(alert)}\n\n`);
+        if (res.writableLength > MAX_BUFFERED_BYTES) end();
+      };
       try {
-        unsubscribe = await options.feed.subscribe(request.query, send, lastId ? Number(lastId) : undefined);
+        unsubscribeAlerts = await options.alerts.subscribe(request.query, sendAlert);
+        unsubscribeEvents = await options.feed.subscribe(request.query, send, lastId ? Number(lastId) : undefined);
       } catch (err) {
         request.log.warn({ err }, 'live stream could not start');
         res.write('event: error\ndata: {"error":"dependency_unavailable"}\n\n');

@@ -1,0 +1,113 @@
+import type { AuditAlertRule } from '@gatehouse/contracts';
+import type { AuditConfig } from '../config.js';
+
+/** One detection rule: what it counts, on which subject, over which window. */
+export interface DetectionRule {
+  rule: AuditAlertRule;
+  subjectKind: 'username' | 'ip';
+  windowSeconds: number;
+  threshold: number;
+  /** SQL with $1 = after seq, $2 = until seq, $3 = window seconds, $4 = threshold. */
+  sql: string;
+}
+
+const FAILED = `'auth.login.failed'`;
+const SUCCEEDED = `'auth.login.succeeded'`;
+const ACCOUNT_LOCKOUT = `e.type = 'auth.login.rate_limited'
+  AND e.reason IN ('too_many_attempts_account', 'too_many_failures_account')`;
+
+/**
+ * A set-based rule: every new event (seq in ($1, $2]) matching `trigger` ends
+ * a sliding window of $3 seconds; the evidence is the events of the same
+ * subject in that window, and the rule fires when `measure` reaches $4.
+ */
+function ruleSql(parts: { subject: string; trigger: string; evidence: string; measure: string; cap: number }) {
+  return `
+SELECT t.${parts.subject} AS subject, t.seq, t.occurred_at AS at, t.event_id::text AS trigger_id,
+  w.n, w.ids, w.first_at
+FROM audit_events t
+CROSS JOIN LATERAL (
+  SELECT ${parts.measure}::int AS n, array_agg(e.event_id::text ORDER BY e.occurred_at, e.seq) AS ids,
+    min(e.occurred_at) AS first_at
+  FROM (
+    SELECT e.event_id, e.seq, e.occurred_at, e.username, e.ip FROM audit_events e
+    WHERE e.${parts.subject} = t.${parts.subject} AND ${parts.evidence}
+      AND e.occurred_at > t.occurred_at - $3 * interval '1 second' AND e.occurred_at <= t.occurred_at
+    ORDER BY e.occurred_at DESC, e.seq DESC LIMIT ${parts.cap}
+  ) e
+) w
+WHERE t.seq > $1 AND t.seq <= $2 AND ${parts.trigger} AND t.${parts.subject} IS NOT NULL AND w.n >= $4
+ORDER BY t.seq`;
+}
+
+/**
+ * The four rules (docs/audit.md#detections) with the thresholds of `config`.
+ *
+ * @example
+ * ```ts
+ * const rules = detectionRules(config);
+ * ```
+ */
+export function detectionRules(config: Readonly<AuditConfig>): DetectionRule[] {
+  return [
+    {
+      rule: 'brute_force',
+      subjectKind: 'username',
+      windowSeconds: config.AUDIT_BRUTE_FORCE_WINDOW_S,
+      threshold: config.AUDIT_BRUTE_FORCE_FAILURES,
+      sql: ruleSql({
+        subject: 'username',
+        trigger: `t.type = ${FAILED}`,
+        evidence: `e.type = ${FAILED}`,
+        measure: 'count(*)',
+        cap: 1000,
+      }),
+    },
+    {
+      rule: 'credential_stuffing',
+      subjectKind: 'ip',
+      windowSeconds: config.AUDIT_STUFFING_WINDOW_S,
+      threshold: config.AUDIT_STUFFING_USERNAMES,
+      sql: ruleSql({
+        subject: 'ip',
+        trigger: `t.type = ${FAILED} AND t.username IS NOT NULL`,
+        evidence: `e.type = ${FAILED} AND e.username IS NOT NULL`,
+        measure: 'count(DISTINCT e.username)',
+        cap: 5000,
+      }),
+    },
+    {
+      rule: 'success_after_lockout',
+      subjectKind: 'username',
+      windowSeconds: config.AUDIT_LOCKOUT_SUCCESS_WINDOW_S,
+      threshold: 1,
+      sql: ruleSql({
+        subject: 'username',
+        trigger: `t.type = ${SUCCEEDED}`,
+        evidence: `(${ACCOUNT_LOCKOUT} OR e.event_id = t.event_id)`,
+        measure: `count(*) FILTER (WHERE e.event_id <> t.event_id)`,
+        cap: 100,
+      }),
+    },
+    {
+      rule: 'multiple_ips',
+      subjectKind: 'username',
+      windowSeconds: config.AUDIT_MULTI_IP_WINDOW_S,
+      threshold: config.AUDIT_MULTI_IP_COUNT,
+      sql: ruleSql({
+        subject: 'username',
+        trigger: `t.type = ${SUCCEEDED} AND t.ip IS NOT NULL`,
+        evidence: `e.type = ${SUCCEEDED} AND e.ip IS NOT NULL`,
+        measure: 'count(DISTINCT e.ip)',
+        cap: 1000,
+      }),
+    },
+  ];
+}
+
+/** The start of the fixed window an alert is unique in: `at` rounded down to a multiple of the rule's window. */
+export function windowOf(at: Date, windowSeconds: number): { start: Date; end: Date } {
+  const size = windowSeconds * 1000;
+  const start = Math.floor(at.getTime() / size) * size;
+  return { start: new Date(start), end: new Date(start + size) };
+}

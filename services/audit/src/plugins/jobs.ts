@@ -1,0 +1,56 @@
+import type { AuditAlertView } from '@gatehouse/contracts';
+import type { Ed25519KeyPair, Logger, Pool, Redis } from '@gatehouse/runtime';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { AuditConfig } from '../config.js';
+import { type AuditQueues, closeQueues, createQueues } from '../jobs/queues.js';
+import { startWorkers } from '../jobs/workers.js';
+
+/** What the jobs plugin needs; `workerRedis` is required when `AUDIT_WORKERS` is on. */
+export interface JobsPluginOptions {
+  config: Readonly<AuditConfig>;
+  logger: Logger;
+  pool: Pool;
+  keys: Ed25519KeyPair;
+  redis: Redis;
+  workerRedis?: Redis;
+  onAlerts: (alerts: AuditAlertView[]) => void;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    auditQueues: AuditQueues;
+  }
+}
+
+/**
+ * The BullMQ side: producers for the routes (always), and, when
+ * `AUDIT_WORKERS` is on, the workers, started in `onReady` and closed in
+ * `onClose` (running jobs finish first) before the clients are quit.
+ */
+export default fp(
+  async function jobsPlugin(app: FastifyInstance, options: JobsPluginOptions) {
+    const { config } = options;
+    const queues = createQueues({
+      connection: options.redis,
+      prefix: config.AUDIT_QUEUE_PREFIX,
+      logger: options.logger,
+      attempts: config.AUDIT_WEBHOOK_ATTEMPTS,
+      backoffMs: config.AUDIT_WEBHOOK_BACKOFF_MS,
+    });
+    app.decorate('auditQueues', queues);
+    let stopWorkers: (() => Promise<void>) | undefined;
+    if (config.AUDIT_WORKERS) {
+      const connection = options.workerRedis;
+      if (!connection) throw new Error('AUDIT_WORKERS needs a worker Redis connection');
+      app.addHook('onReady', async () => {
+        stopWorkers = await startWorkers({ ...options, queues, connection });
+      });
+    }
+    app.addHook('onClose', async () => {
+      await stopWorkers?.();
+      await closeQueues(queues);
+    });
+  },
+  { name: 'audit-jobs', fastify: '5.x' },
+);
