@@ -4,6 +4,7 @@ import { IDENTITY_HEADERS } from '@gatehouse/contracts';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import errorHandler from './error-handler.js';
+import { validatorCompiler } from './validators.js';
 
 /** Options of {@link createBaseApp}. */
 export interface BaseAppOptions {
@@ -17,7 +18,8 @@ export interface BaseAppOptions {
 /**
  * Creates the Fastify instance every service builds on: the process' root
  * logger, request ids taken from or put in `x-request-id`, a 64 KiB body
- * limit by default, and the shared error handler.
+ * limit by default, the shared error handler, strict JSON body validation
+ * (see validators.ts), and `Connection: close` on replies sent while shutting down.
  *
  * @example
  * ```ts
@@ -32,13 +34,16 @@ export function createBaseApp(options: BaseAppOptions) {
     trustProxy: options.trustProxy ?? false,
     requestIdHeader: options.requestIdHeader ?? IDENTITY_HEADERS.requestId,
     genReqId: () => randomUUID(),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
   app.register(errorHandler);
   app.addHook('onSend', async (request, reply) => {
     reply.header(IDENTITY_HEADERS.requestId, request.id);
+    // Node closes only idle keep-alive connections on close(); a busy one would
+    // otherwise outlive the shutdown grace period.
+    if (!app.server.listening) reply.header('connection', 'close');
   });
   return app;
 }

@@ -17,6 +17,7 @@ app.post(
   { schema: { body: Type.Object({ name: Type.String(), age: Type.Integer() }) } },
   async (req) => req.body,
 );
+app.get('/typed-query', { schema: { querystring: Type.Object({ n: Type.Integer() }) } }, async (req) => req.query);
 app.get('/teapot', async () => {
   throw new GatehouseError('too_many_attempts', 'Slow down.', { headers: { 'retry-after': '7' } });
 });
@@ -83,5 +84,18 @@ describe('base app', () => {
     const ready = await app.inject('/readyz');
     expect(ready.statusCode).toBe(503);
     expect(ready.json().checks).toEqual({ fine: { ok: true, detail: 'ok' }, broken: { ok: false, detail: 'down' } });
+  });
+});
+
+describe('validation', () => {
+  it('takes a JSON body as sent: a number is not a string', async () => {
+    const res = await app.inject({ method: 'POST', url: '/echo', payload: { name: 42, age: 1 } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toBe('body/name must be string');
+  });
+
+  it('converts query string values to their declared types', async () => {
+    const res = await app.inject('/typed-query?n=5');
+    expect(res.json()).toEqual({ n: 5 });
   });
 });

@@ -1,7 +1,6 @@
 import { createBaseApp, healthPlugin } from '@gatehouse/runtime';
 import { type AuthAppDeps, createAuthContext } from './context.js';
 import { warmDummyHash } from './domain/passwords.js';
-import drain from './plugins/drain.js';
 import openapi from './plugins/openapi.js';
 import jwksRoutes from './routes/jwks/index.js';
 import loginRoutes from './routes/login/index.js';
@@ -25,7 +24,6 @@ export function buildApp(deps: AuthAppDeps) {
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
     trustProxy: deps.config.TRUST_PROXY,
   });
-  app.register(drain);
   app.register(openapi);
   app.register(healthPlugin, {
     checks: {

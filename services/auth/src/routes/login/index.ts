@@ -3,14 +3,12 @@ import type { BaseApp } from '@gatehouse/runtime';
 import type { AuthContext } from '../../context.js';
 import { login } from '../../domain/login.js';
 import { clientInfo } from '../client-info.js';
-import { strictBodyValidator } from '../strict-body.js';
 
 /** `POST /auth/login`. */
 export default async function loginRoutes(app: BaseApp, options: { ctx: AuthContext }) {
   app.post(
     '/auth/login',
     {
-      validatorCompiler: strictBodyValidator,
       schema: {
         summary: 'Log in with a username and password',
         tags: ['auth'],
