@@ -48,6 +48,7 @@ async function main() {
     DATABASE_URL: databaseUrl,
     LOG_FORMAT: env.LOG_FORMAT ?? 'pretty',
     LOG_LEVEL: env.LOG_LEVEL ?? 'info',
+    HOST: env.HOST ?? '127.0.0.1',
   };
   services.push(
     await startStackService('auth', ports.auth, {
