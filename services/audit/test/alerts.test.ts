@@ -41,7 +41,10 @@ async function receiver(failFirst: number) {
 /** Collects `event: alert` messages from the live stream. */
 async function alertStream(base: string) {
   const controller = new AbortController();
-  const response = await fetch(`${base}/audit/stream?username=wh-user`, { headers: AUDITOR, signal: controller.signal });
+  const response = await fetch(`${base}/audit/stream?username=wh-user`, {
+    headers: AUDITOR,
+    signal: controller.signal,
+  });
   const reader = response.body?.getReader();
   if (!reader) throw new Error('no body');
   const alerts: AuditAlertView[] = [];
@@ -91,7 +94,9 @@ describe('alerts and webhooks', () => {
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
     const stream = await alertStream(base);
     try {
-      const failures = [0, 1, 2].map(() => fullEvent({ type: 'auth.login.failed', username: 'wh-user', subject: null }));
+      const failures = [0, 1, 2].map(() =>
+        fullEvent({ type: 'auth.login.failed', username: 'wh-user', subject: null }),
+      );
       await storeDirect(env.pool, failures);
 
       await waitFor(async () => stream.alerts.length === 1, 15_000, 'the alert on the live stream');
@@ -103,7 +108,9 @@ describe('alerts and webhooks', () => {
       expect(flaky.received.map((r) => r.payload.attempt)).toEqual([1, 2, 3]);
       expect(flaky.received.every((r) => r.valid && r.timestamp === String(r.payload.timestamp))).toBe(true);
       expect(flaky.received[2]?.payload.alert).toEqual(stream.alerts[0]);
-      expect(isWebhookSignatureValid('another-secret-value', JSON.stringify(flaky.received[0]?.payload), 'x')).toBe(false);
+      expect(isWebhookSignatureValid('another-secret-value', JSON.stringify(flaky.received[0]?.payload), 'x')).toBe(
+        false,
+      );
 
       const failedList = async () =>
         (await app.inject({ url: '/audit/alerts/deliveries?state=failed', headers: AUDITOR })).json().deliveries;
@@ -125,9 +132,17 @@ describe('alerts and webhooks', () => {
       });
       expect(retried.statusCode).toBe(202);
       await waitFor(async () => (await failedList()).length === 0 && dead.received.length === 4, 15_000, 'retry');
-      const again = await app.inject({ method: 'POST', url: `/audit/alerts/deliveries/${failed.id}/retry`, headers: AUDITOR });
+      const again = await app.inject({
+        method: 'POST',
+        url: `/audit/alerts/deliveries/${failed.id}/retry`,
+        headers: AUDITOR,
+      });
       expect(again.statusCode).toBe(409);
-      const missing = await app.inject({ method: 'POST', url: '/audit/alerts/deliveries/alert-9999-0/retry', headers: AUDITOR });
+      const missing = await app.inject({
+        method: 'POST',
+        url: '/audit/alerts/deliveries/alert-9999-0/retry',
+        headers: AUDITOR,
+      });
       expect(missing.statusCode).toBe(404);
       const bad = await app.inject({ url: '/audit/alerts/deliveries?state=lost', headers: AUDITOR });
       expect(bad.statusCode).toBe(400);

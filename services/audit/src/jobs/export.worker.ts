@@ -70,7 +70,7 @@ function rowsToViews(format: ExportData['format'], onRow: () => void): Transform
  * Streams the rows of an export's query (the same filters and order as
  * `GET /audit/events`, up to the chain head at request time) through a
  * server-side cursor into `<dir>/<id>.<format>`: one batch of rows in memory
- * at a time. Progress `{ rows, total, percent }` is reported every
+ * at a time. Progress `{ rows, total, percent, rss, heapUsed }` is reported every
  * `progressEvery` rows; the file appears (atomic rename) only when complete.
  */
 export function exportProcessor(deps: { pool: Pool; logger: Logger; dir: string; progressEvery?: number }) {
@@ -88,7 +88,11 @@ export function exportProcessor(deps: { pool: Pool; logger: Logger; dir: string;
       const counted = await deps.pool.query<{ n: string }>(`SELECT count(*) AS n FROM audit_events ${sql}`, params);
       const total = Number(counted.rows[0]?.n ?? 0);
       let rows = 0;
-      const report = () => job.updateProgress({ rows, total, percent: total ? (100 * rows) / total : 100 });
+      const report = () => {
+        // The worker's own memory rides along: an operator (and the test) can see it stay flat.
+        const { rss, heapUsed } = process.memoryUsage();
+        return job.updateProgress({ rows, total, percent: total ? (100 * rows) / total : 100, rss, heapUsed });
+      };
       const client = await deps.pool.connect();
       try {
         const query = new QueryStream(
