@@ -108,7 +108,6 @@ describe('exports', () => {
         const [first] = samples;
         const peakHeap = Math.max(...samples.map((p) => p.heapUsed));
         const peakRss = Math.max(...samples.map((p) => p.rss));
-        // biome-ignore lint/suspicious/noConsole: the measured figure is the point of this test
         console.log(
           `export ${format}: ${TOTAL} rows, ${mb(done.bytes ?? 0)} MB file, ${samples.length} samples; worker heapUsed ${mb(first?.heapUsed ?? 0)} -> peak ${mb(peakHeap)} MB, rss ${mb(first?.rss ?? 0)} -> peak ${mb(peakRss)} MB`,
         );
