@@ -19,6 +19,8 @@ apt_install() {
 command -v redis-server >/dev/null || { say "installing redis-server"; apt_install redis-server; }
 # nginx: the forward-auth test puts a real nginx auth_request in front of an upstream.
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { say "installing nginx"; apt_install nginx-light || apt_install nginx; }
+# chromium: the console's end-to-end tests drive it with playwright-core.
+command -v chromium >/dev/null || { say "installing chromium"; apt_install chromium; }
 
 pg_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
 if ! pg_up; then
