@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import { ConfigSchema as auditConfig } from '@gatehouse/audit';
+import { ConfigSchema as authConfig } from '@gatehouse/auth';
+import { ConfigSchema as gatewayConfig } from '@gatehouse/gateway';
+import { describe, expect, it } from 'vitest';
+
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+
+describe('README', () => {
+  it.each([
+    ['auth', authConfig],
+    ['gateway', gatewayConfig],
+    ['audit', auditConfig],
+  ])('documents every variable %s reads', (_service, schema) => {
+    const missing = Object.keys(schema.properties).filter((name) => !readme.includes(`\`${name}\``));
+    expect(missing).toEqual([]);
+  });
+
+  it('shows the two commands', () => {
+    expect(readme).toContain('npm start');
+    expect(readme).toContain('npm test');
+  });
+});
