@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { allArtifacts, loadSkaffold } from './support/build.js';
 import {
   checkEnv,
+  checkPathsMounted,
   checkPorts,
   checkServiceUrls,
   SERVICES,
@@ -55,6 +56,10 @@ describe.each(OVERLAYS)('overlay %s cross-checks', (overlay) => {
 
   it('every env var is known to the service ConfigSchema, valid, and every required one is set', () => {
     expect(checkEnv(renders[overlay], schemas)).toEqual([]);
+  });
+
+  it('key files and data folders named in the environment are on mounted volumes', () => {
+    expect(checkPathsMounted(renders[overlay], schemas)).toEqual([]);
   });
 
   it('service URLs in the environment name rendered Services and their ports', () => {
@@ -148,6 +153,18 @@ describe('the cross-checks catch broken manifests', () => {
     expect(problems).toMatch(
       /Deployment\/audit container audit \(audit\): listens on PORT 8082 but declares http port 9999/,
     );
+  });
+
+  it('a key file or export folder left on the read-only root filesystem', () => {
+    const objects = copyOf('prod');
+    const audit = container(objects, 'audit', 'audit');
+    audit.volumeMounts = (audit.volumeMounts ?? []).filter((m) => m.name !== 'exports');
+    const auth = container(objects, 'auth', 'auth');
+    auth.env?.push({ name: 'JWT_PUBLIC_KEY_FILES', value: '/var/run/secrets/gatehouse/jwt/old.pem,/keys/older.pem' });
+    expect(checkPathsMounted(objects, schemas)).toEqual([
+      'Deployment/audit container audit: AUDIT_EXPORT_DIR=/var/lib/gatehouse/exports is not on a mounted volume',
+      'Deployment/auth container auth: JWT_PUBLIC_KEY_FILES=/keys/older.pem is not on a mounted volume',
+    ]);
   });
 
   it('a URL to a Service that is not rendered', () => {

@@ -214,3 +214,33 @@ export function unpinnedImages(objects: K8sObject[], built: Set<string>): string
 export function usedImages(objects: K8sObject[]): Set<string> {
   return new Set(containers(objects).map((ref) => ref.container.image));
 }
+
+/**
+ * Files and folders named by `*_FILE`, `*_FILES` and `*_DIR` variables lie on
+ * a mounted volume: the root filesystem is read-only, and keys come from
+ * Secrets. A relative path (the services' developer defaults) never passes.
+ */
+export function checkPathsMounted(objects: K8sObject[], schemas: Record<ServiceName, TObject>): string[] {
+  const problems: string[] = [];
+  for (const ref of containers(objects)) {
+    const service = serviceOfImage(ref.container.image);
+    if (!service || ref.owner.kind !== 'Deployment' || ref.isInit) continue;
+    const { env } = containerEnv(objects, ref);
+    const mounts = (ref.container.volumeMounts ?? []).map((m) => m.mountPath.replace(/\/+$/, ''));
+    for (const key of Object.keys(schemas[service].properties).filter((k) => /_(FILE|FILES|DIR)$/.test(k))) {
+      const fallback = (schemas[service].properties[key] as { default?: unknown }).default;
+      const value = env.get(key) ?? (typeof fallback === 'string' ? fallback : '');
+      for (const path of value
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== '')) {
+        if (!mounts.some((m) => path === m || path.startsWith(`${m}/`))) {
+          problems.push(
+            `${name(ref.owner)} container ${ref.container.name}: ${key}=${path} is not on a mounted volume`,
+          );
+        }
+      }
+    }
+  }
+  return problems;
+}
