@@ -61,6 +61,14 @@ export {
   AuditExportViewSchema,
   AuditWebhookPayloadSchema,
 } from './http/audit-jobs.js';
+export type { AuditStatsBucket, AuditStatsQuery, AuditStatsResponse } from './http/audit-stats.js';
+export {
+  AUDIT_STATS_BUCKETS,
+  AUDIT_STATS_MAX_BUCKETS,
+  AuditStatsBucketSchema,
+  AuditStatsQuerySchema,
+  AuditStatsResponseSchema,
+} from './http/audit-stats.js';
 export type { LoginBody, LoginResponse, LogoutResponse, SessionListResponse, SessionView } from './http/auth.js';
 export {
   LoginBodySchema,

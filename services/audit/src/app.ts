@@ -15,6 +15,7 @@ import alertsRoutes from './routes/alerts/index.js';
 import eventsRoutes from './routes/events/index.js';
 import exportsRoutes from './routes/exports/index.js';
 import readsRoutes from './routes/reads/index.js';
+import statsRoutes from './routes/stats/index.js';
 import streamRoutes from './routes/stream/index.js';
 import usersRoutes from './routes/users/index.js';
 import verifyRoutes from './routes/verify/index.js';
@@ -93,6 +94,7 @@ export async function buildApp(deps: AppDeps) {
   if (role.api) {
     await app.register(readerIdentity, { pool });
     await app.register(eventsRoutes, { pool });
+    await app.register(statsRoutes, { pool });
     await app.register(usersRoutes, { pool, redis, clock: deps.clock ?? (() => new Date()) });
     await app.register(verifyRoutes, { pool, publicKey: deps.keys.publicKey });
     await app.register(readsRoutes, { pool });
