@@ -43,4 +43,6 @@ if ! pg_up; then
     fi
   fi
 fi
+# kubectl with kustomize v5: deploy/test renders deploy/k8s with it (offline, no cluster).
+bash "$(dirname "$0")/../deploy/tools/ensure-kubectl.sh" >/dev/null || { say "could not provide kubectl (see deploy/tools/ensure-kubectl.sh)"; exit 1; }
 exit 0
