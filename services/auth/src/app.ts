@@ -2,6 +2,7 @@ import { createBaseApp, healthPlugin } from '@gatehouse/runtime';
 import { type AuthAppDeps, createAuthContext } from './context.js';
 import { warmDummyHash } from './domain/passwords.js';
 import openapi from './plugins/openapi.js';
+import adminRoutes from './routes/admin/index.js';
 import jwksRoutes from './routes/jwks/index.js';
 import loginRoutes from './routes/login/index.js';
 import logoutRoutes from './routes/logout/index.js';
@@ -35,6 +36,7 @@ export function buildApp(deps: AuthAppDeps) {
   app.register(loginRoutes, { ctx });
   app.register(logoutRoutes, { ctx });
   app.register(sessionRoutes, { ctx });
+  app.register(adminRoutes, { ctx });
   // The dummy hash unknown users are verified against is made before the first request.
   app.addHook('onReady', async () => {
     await warmDummyHash();
