@@ -5,6 +5,7 @@ import { type GatewayConfig, jwksUrl, parseTrustProxy, parseUpstreams } from './
 import { SessionReader } from './domain/session-reader.js';
 import { createTokenVerifier, remoteKeys } from './domain/token-verifier.js';
 import authenticationPlugin from './plugins/authentication.js';
+import consolePlugin from './plugins/console.js';
 import protectionPlugin from './plugins/protection.js';
 import proxyRoutes from './routes/proxy/index.js';
 import verifyRoutes from './routes/verify/index.js';
@@ -74,6 +75,7 @@ export async function buildApp(deps: GatewayDeps) {
       },
     },
   });
+  await app.register(consolePlugin);
   await app.register(authenticationPlugin, { verifyToken, lookupSession: (sid) => sessions.get(sid) });
   await app.register(verifyRoutes);
   await app.register(proxyRoutes, {
