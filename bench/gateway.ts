@@ -9,6 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,13 +48,13 @@ async function serve(kind: string, port: number, target?: string): Promise<void>
   await app.listen({ host: '127.0.0.1', port });
 }
 
-async function helper(kind: string, target?: string): Promise<{ url: string; stop(): void }> {
+async function helper(kind: string, target?: string): Promise<{ url: string; pid: number; stop(): void }> {
   const port = await freePort();
   const args = [...NODE_TS_ARGS, 'bench/gateway.ts', kind, String(port), ...(target ? [target] : [])];
   const child = spawn(process.execPath, args, { stdio: 'inherit' });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${url}/`)).status > 0, 20_000, `${kind} helper`);
-  return { url, stop: () => child.kill('SIGTERM') };
+  return { url, pid: child.pid ?? 0, stop: () => child.kill('SIGTERM') };
 }
 
 interface Measured {
@@ -62,9 +63,17 @@ interface Measured {
   p99: number;
   non2xx: number;
   errors: number;
+  /** CPU time the front process spent per request: robust even when the machine is busy. */
+  cpuMicros: number;
 }
 
-async function load(name: string, url: string, tokens: string[], seconds: number): Promise<Measured> {
+/** User + system CPU seconds of a process so far (Linux /proc). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function load(name: string, url: string, tokens: string[], seconds: number, pid: number): Promise<Measured> {
   let i = 0;
   const options = {
     url,
@@ -81,8 +90,17 @@ async function load(name: string, url: string, tokens: string[], seconds: number
     ],
   };
   await autocannon({ ...options, duration: 2 });
+  const cpuBefore = cpuSeconds(pid);
   const r = await autocannon({ ...options, duration: seconds });
-  return { name, rps: r.requests.average, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts };
+  const cpuMicros = ((cpuSeconds(pid) - cpuBefore) * 1e6) / Math.max(1, r.requests.total);
+  return {
+    name,
+    rps: r.requests.average,
+    p99: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+    cpuMicros,
+  };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -135,45 +153,54 @@ async function main(): Promise<void> {
   const seconds = Number(process.env.BENCH_SECONDS ?? 10);
   const logouts = Number(process.env.BENCH_LOGOUTS ?? 1000);
   const logger = createLogger({ service: 'bench', level: 'warn', format: 'json' });
-  const [redis, db, keyDir] = await Promise.all([
-    startRedis(),
-    createTestDatabase(),
-    mkdtemp(join(tmpdir(), 'gatehouse-bench-')),
-  ]);
-  const upstream = await helper('upstream');
-  const [proxy, hello] = [await helper('proxy', upstream.url), await helper('hello')];
-  const auth = await startServiceProcess({
-    entry: 'services/auth/src/server.ts',
-    port: await freePort(),
-    env: {
-      DATABASE_URL: db.url,
-      REDIS_URL: redis.url,
-      JWT_GENERATE_KEY: 'true',
-      JWT_PRIVATE_KEY_FILE: join(keyDir, 'k.pem'),
-      LOGIN_MAX_ATTEMPTS: '1000000',
-      LOGIN_MAX_ATTEMPTS_PER_IP: '1000000',
-      LOG_LEVEL: 'warn',
-    },
-  });
-  const gatewayEnv = {
-    REDIS_URL: redis.url,
-    AUTH_URL: auth.url,
-    UPSTREAMS: `/api=${upstream.url}`,
-    RATE_LIMIT_MAX: process.env.BENCH_RATE_LIMIT_MAX ?? '100000000',
-    LOG_LEVEL: 'warn',
-  };
-  const gatewayA = await startServiceProcess({
-    entry: 'services/gateway/src/server.ts',
-    port: await freePort(),
-    env: gatewayEnv,
-  });
-  const gatewayB = await startServiceProcess({
-    entry: 'services/gateway/src/server.ts',
-    port: await freePort(),
-    env: gatewayEnv,
-  });
-  const pool = createPool({ url: db.url, logger, name: 'bench' });
+  const cleanup: (() => unknown)[] = [];
   try {
+    const redis = await startRedis();
+    cleanup.push(() => redis.stop());
+    const db = await createTestDatabase();
+    cleanup.push(() => db.drop());
+    const keyDir = await mkdtemp(join(tmpdir(), 'gatehouse-bench-'));
+    cleanup.push(() => rm(keyDir, { recursive: true, force: true }));
+    const upstream = await helper('upstream');
+    cleanup.push(() => upstream.stop());
+    const proxy = await helper('proxy', upstream.url);
+    cleanup.push(() => proxy.stop());
+    const hello = await helper('hello');
+    cleanup.push(() => hello.stop());
+    const auth = await startServiceProcess({
+      entry: 'services/auth/src/server.ts',
+      port: await freePort(),
+      env: {
+        DATABASE_URL: db.url,
+        REDIS_URL: redis.url,
+        JWT_GENERATE_KEY: 'true',
+        JWT_PRIVATE_KEY_FILE: join(keyDir, 'k.pem'),
+        LOGIN_MAX_ATTEMPTS: '1000000',
+        LOGIN_MAX_ATTEMPTS_PER_IP: '1000000',
+        LOG_LEVEL: 'warn',
+      },
+    });
+    cleanup.push(() => auth.kill());
+    const gatewayEnv = {
+      REDIS_URL: redis.url,
+      AUTH_URL: auth.url,
+      UPSTREAMS: `/api=${upstream.url}`,
+      RATE_LIMIT_MAX: process.env.BENCH_RATE_LIMIT_MAX ?? '100000000',
+      LOG_LEVEL: 'warn',
+    };
+    const startGateway = async () => {
+      const gateway = await startServiceProcess({
+        entry: 'services/gateway/src/server.ts',
+        port: await freePort(),
+        env: gatewayEnv,
+      });
+      cleanup.push(() => gateway.kill());
+      return gateway;
+    };
+    const gatewayA = await startGateway();
+    const gatewayB = await startGateway();
+    const pool = createPool({ url: db.url, logger, name: 'bench' });
+    cleanup.push(() => pool.end());
     const users = await Promise.all(
       Array.from({ length: 100 }, async () => {
         const user = { username: `bench_${randomBytes(5).toString('hex')}`, password: randomBytes(12).toString('hex') };
@@ -183,23 +210,29 @@ async function main(): Promise<void> {
     );
     const loadTokens = await loginMany(gatewayA.url, users, 500);
     const results = [
-      await load('(a) bare upstream', `${upstream.url}/api/orders`, loadTokens, seconds),
-      await load('(b) plain reply-from proxy', `${proxy.url}/api/orders`, loadTokens, seconds),
+      await load('(a) bare upstream', `${upstream.url}/api/orders`, loadTokens, seconds, upstream.pid),
+      await load('(b) plain reply-from proxy', `${proxy.url}/api/orders`, loadTokens, seconds, proxy.pid),
       await load(
         '(c) gateway, valid tokens (500 sessions, 100 users)',
         `${gatewayA.url}/api/orders`,
         loadTokens,
         seconds,
+        gatewayA.child.pid ?? 0,
       ),
-      await load('(d) gateway GET /verify', `${gatewayA.url}/verify`, loadTokens, seconds),
-      await load('(e) Fastify hello world', `${hello.url}/`, loadTokens, seconds),
+      await load('(d) gateway GET /verify', `${gatewayA.url}/verify`, loadTokens, seconds, gatewayA.child.pid ?? 0),
+      await load('(e) Fastify hello world', `${hello.url}/`, loadTokens, seconds, hello.pid),
     ];
     const [, b, c, d, e] = results as [Measured, Measured, Measured, Measured, Measured];
     console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, node ${process.version}`);
-    console.log('case | req/s | p99 ms | non-2xx | errors');
-    for (const r of results) console.log(`${r.name} | ${Math.round(r.rps)} | ${r.p99} | ${r.non2xx} | ${r.errors}`);
+    console.log('case | req/s | p99 ms | non-2xx | errors | front process CPU µs/request');
+    for (const r of results)
+      console.log(
+        `${r.name} | ${Math.round(r.rps)} | ${r.p99} | ${r.non2xx} | ${r.errors} | ${r.cpuMicros.toFixed(0)}`,
+      );
     console.log(`c/b = ${(c.rps / b.rps).toFixed(2)} (target ≥ 0.9), p99 added = ${c.p99 - b.p99} ms (target ≤ 1)`);
     console.log(`d/e = ${(d.rps / e.rps).toFixed(2)} (target ≥ 0.8)`);
+    const cpu = (x: Measured, y: Measured) => (y.cpuMicros / x.cpuMicros).toFixed(2);
+    console.log(`CPU-cost ratios (throughput a core could reach): c/b = ${cpu(c, b)}, d/e = ${cpu(d, e)}`);
     const revocationTokens = await loginMany(gatewayA.url, users, logouts);
     const { delays, refusedAtOnce } = await revocationDelays(gatewayA.url, gatewayB.url, revocationTokens);
     const fmt = (p: number) => percentile(delays, p).toFixed(2);
@@ -207,9 +240,6 @@ async function main(): Promise<void> {
       `revocation delay at gateway B over ${delays.length} logouts: p50 ${fmt(50)} ms, p99 ${fmt(99)} ms, max ${fmt(100)} ms; refused on the very next request: ${refusedAtOnce}/${delays.length}`,
     );
   } finally {
-    await pool.end();
-    await Promise.all([gatewayA.kill(), gatewayB.kill(), auth.kill()]);
-    for (const h of [upstream, proxy, hello]) h.stop();
-    await Promise.all([redis.stop(), db.drop(), rm(keyDir, { recursive: true, force: true })]);
+    for (const step of cleanup.reverse()) await Promise.resolve(step()).catch(() => undefined);
   }
 }

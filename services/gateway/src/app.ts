@@ -5,6 +5,7 @@ import { type GatewayConfig, jwksUrl, parseTrustProxy, parseUpstreams } from './
 import { SessionReader } from './domain/session-reader.js';
 import { createTokenVerifier, remoteKeys } from './domain/token-verifier.js';
 import authenticationPlugin from './plugins/authentication.js';
+import metricsPlugin from './plugins/metrics.js';
 import consolePlugin from './plugins/console.js';
 import protectionPlugin from './plugins/protection.js';
 import proxyRoutes from './routes/proxy/index.js';
@@ -62,6 +63,7 @@ export async function buildApp(deps: GatewayDeps) {
   });
   app.addHook('onClose', async () => sessions.close());
 
+  await app.register(metricsPlugin);
   await app.register(protectionPlugin, {
     redis: redis.rateLimit,
     max: config.RATE_LIMIT_MAX,

@@ -31,9 +31,9 @@ function upstreamError(error: Error & { statusCode?: number }): GatehouseError {
     : new GatehouseError('upstream_unavailable', 'The upstream service is unavailable.');
 }
 
-function forwardTo(origin: string, keepAuthorization: boolean): RouteHandlerMethod {
+function forwardTo(keepAuthorization: boolean): RouteHandlerMethod {
   return (request, reply) =>
-    reply.from(origin + request.url, {
+    reply.from(request.url, {
       rewriteRequestHeaders: (req, headers) => forwardHeaders(req as FastifyRequest, headers, keepAuthorization),
       onError: (rep, { error }) => void rep.send(upstreamError(error)),
       retryDelay: () => null,
@@ -49,27 +49,37 @@ function forwardTo(origin: string, keepAuthorization: boolean): RouteHandlerMeth
 export default async function proxyRoutes(app: FastifyInstance, options: ProxyOptions) {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', streamingBodyParser(options.bodyLimit));
-  await app.register(replyFrom, {
-    undici: {
-      connections: options.connections,
-      pipelining: 1,
-      keepAliveTimeout: 30_000,
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-    },
+  // One reply-from (and so one undici pool with `base`) per origin, as a plain proxy would have.
+  const upstream = (origin: string, routes: (scope: FastifyInstance) => void) =>
+    app.register(async (scope) => {
+      await scope.register(replyFrom, {
+        base: origin,
+        undici: {
+          connections: options.connections,
+          pipelining: 1,
+          keepAliveTimeout: 30_000,
+          headersTimeout: options.timeoutMs,
+          bodyTimeout: options.timeoutMs,
+        },
+      });
+      routes(scope);
+    });
+  await upstream(options.authOrigin, (scope) => {
+    const toAuth = forwardTo(true);
+    scope.post('/auth/login', toAuth);
+    scope.get('/.well-known/jwks.json', toAuth);
+    scope.all('/auth/*', { preHandler: app.requireIdentity() }, toAuth);
   });
-  const toAuth = forwardTo(options.authOrigin, true);
-  app.post('/auth/login', toAuth);
-  app.get('/.well-known/jwks.json', toAuth);
-  app.all('/auth/*', { preHandler: app.requireIdentity() }, toAuth);
-  const toAudit = forwardTo(options.auditOrigin, false);
-  const auditor = { preHandler: app.requireIdentity('auditor') };
-  app.all('/audit', auditor, toAudit);
-  app.all('/audit/*', auditor, toAudit);
+  await upstream(options.auditOrigin, (scope) => {
+    const auditor = { preHandler: app.requireIdentity('auditor') };
+    scope.all('/audit', auditor, forwardTo(false));
+    scope.all('/audit/*', auditor, forwardTo(false));
+  });
   for (const route of options.upstreams) {
-    const handler = forwardTo(route.origin, false);
-    const authenticated = { preHandler: app.requireIdentity() };
-    app.all(route.prefix, authenticated, handler);
-    app.all(`${route.prefix}/*`, authenticated, handler);
+    await upstream(route.origin, (scope) => {
+      const authenticated = { preHandler: app.requireIdentity() };
+      scope.all(route.prefix, authenticated, forwardTo(false));
+      scope.all(`${route.prefix}/*`, authenticated, forwardTo(false));
+    });
   }
 }
