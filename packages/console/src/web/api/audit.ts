@@ -3,6 +3,7 @@ import type {
   DeliveriesResponse,
   DeliveryState,
   EventsPage,
+  ExportAccepted,
   ExportFormat,
   ExportJob,
   RevokeResponse,
@@ -42,14 +43,16 @@ export function getUserSummary(userId: string): Promise<UserSummary> {
   return apiJson<UserSummary>(`/audit/users/${enc(userId)}/summary`);
 }
 
-/** `DELETE /audit/users/:userId/sessions/:sessionId`: revoke one session. */
+/** `DELETE /auth/admin/users/:userId/sessions/:sessionId` (auth, auditor role): revoke one session. */
 export function revokeSession(userId: string, sessionId: string): Promise<RevokeResponse> {
-  return apiJson<RevokeResponse>(`/audit/users/${enc(userId)}/sessions/${enc(sessionId)}`, { method: 'DELETE' });
+  return apiJson<RevokeResponse>(`/auth/admin/users/${enc(userId)}/sessions/${enc(sessionId)}`, {
+    method: 'DELETE',
+  });
 }
 
-/** `DELETE /audit/users/:userId/sessions`: revoke every session of the user. */
+/** `DELETE /auth/admin/users/:userId/sessions` (auth, auditor role): revoke every session of the user. */
 export function revokeAllSessions(userId: string): Promise<RevokeResponse> {
-  return apiJson<RevokeResponse>(`/audit/users/${enc(userId)}/sessions`, { method: 'DELETE' });
+  return apiJson<RevokeResponse>(`/auth/admin/users/${enc(userId)}/sessions`, { method: 'DELETE' });
 }
 
 /** `GET /audit/stream` as a streaming response (read it with `readSse`). */
@@ -64,7 +67,7 @@ export function listAlerts(): Promise<AlertsResponse> {
   return apiJson<AlertsResponse>(`/audit/alerts${buildQuery([['limit', 100]])}`);
 }
 
-/** `GET /audit/alerts/deliveries`, optionally one state only. */
+/** `GET /audit/alerts/deliveries` of one state (the server's default is `failed`). */
 export function listDeliveries(state: DeliveryState | ''): Promise<DeliveriesResponse> {
   return apiJson<DeliveriesResponse>(`/audit/alerts/deliveries${buildQuery([['state', state]])}`);
 }
@@ -75,8 +78,11 @@ export async function retryDelivery(id: string): Promise<void> {
 }
 
 /** `POST /audit/exports`: start an export of what the filters select. */
-export function startExport(filters: EventFilters, format: ExportFormat): Promise<ExportJob> {
-  return apiJson<ExportJob>('/audit/exports', { method: 'POST', body: JSON.stringify(exportBody(filters, format)) });
+export function startExport(filters: EventFilters, format: ExportFormat): Promise<ExportAccepted> {
+  return apiJson<ExportAccepted>('/audit/exports', {
+    method: 'POST',
+    body: JSON.stringify(exportBody(filters, format)),
+  });
 }
 
 /** `GET /audit/exports/:id`: state and progress. */

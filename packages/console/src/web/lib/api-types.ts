@@ -1,13 +1,22 @@
 import type {
+  AuditAlertListResponse,
+  AuditAlertView,
+  AuditDeliveriesQuery,
+  AuditDeliveryListResponse,
+  AuditDeliveryView,
   AuditEventListResponse,
   AuditEventView,
+  AuditExportAccepted,
+  AuditExportView,
+  AuditStatsBucket,
+  AuditStatsResponse,
   AuditUserSummary,
   AuditVerifyReport,
   AuthEventType,
+  LogoutResponse,
 } from '@gatehouse/contracts';
 
-// Shapes that exist in contracts are imported as types only (a value import would
-// bundle TypeBox); the rest are what the console asks of the audit service (docs/console.md).
+// Every shape comes from contracts, imported as types only (a value import would bundle TypeBox).
 
 /** One stored event as the audit query API returns it. */
 export type AuditEvent = AuditEventView;
@@ -22,74 +31,37 @@ export type UserSummary = AuditUserSummary;
 export type VerifyResult = AuditVerifyReport;
 
 /** One bucket of `GET /audit/stats`; `start` is ISO-8601, the bucket spans `bucket` seconds. */
-export interface StatsBucket {
-  start: string;
-  succeeded: number;
-  failed: number;
-  rateLimited: number;
-}
+export type StatsBucket = AuditStatsBucket;
 
-/** `GET /audit/stats?from&to&bucket` reply. */
-export interface StatsResponse {
-  from: string;
-  to: string;
-  bucket: number;
-  buckets: StatsBucket[];
-}
+/** `GET /audit/stats?from&to&bucket` reply (empty buckets omitted). */
+export type StatsResponse = AuditStatsResponse;
 
-/** Reply of the session revocation endpoints. */
-export interface RevokeResponse {
-  revoked: number;
-}
+/** Reply of the session revocation endpoints of auth (`/auth/admin/users/...`). */
+export type RevokeResponse = LogoutResponse;
 
 /** One fired detection rule. */
-export interface AuditAlert {
-  id: string;
-  rule: string;
-  subject: string;
-  windowStart: string;
-  windowEnd: string;
-  eventIds: string[];
-  createdAt: string;
-}
+export type AuditAlert = AuditAlertView;
 
 /** `GET /audit/alerts` reply. */
-export interface AlertsResponse {
-  alerts: AuditAlert[];
-  nextCursor?: string | null;
-}
+export type AlertsResponse = AuditAlertListResponse;
 
-/** The state of one webhook delivery of an alert. */
-export type DeliveryState = 'pending' | 'delivered' | 'failed';
+/** A state `GET /audit/alerts/deliveries?state=` filters on (BullMQ job states). */
+export type DeliveryState = AuditDeliveriesQuery['state'] & string;
 
 /** One webhook delivery. */
-export interface AlertDelivery {
-  id: string;
-  alertId: string;
-  url: string;
-  state: DeliveryState;
-  attempts: number;
-  lastError: string | null;
-  updatedAt: string;
-}
+export type AlertDelivery = AuditDeliveryView;
 
 /** `GET /audit/alerts/deliveries` reply. */
-export interface DeliveriesResponse {
-  deliveries: AlertDelivery[];
-}
+export type DeliveriesResponse = AuditDeliveryListResponse;
 
 /** Export file formats. */
-export type ExportFormat = 'ndjson' | 'csv';
+export type ExportFormat = AuditExportView['format'];
 
-/** `POST /audit/exports` and `GET /audit/exports/:id` reply. */
-export interface ExportJob {
-  id: string;
-  state: 'waiting' | 'active' | 'completed' | 'failed';
-  progress: number;
-  rowCount: number | null;
-  format: ExportFormat;
-  error?: string | null;
-}
+/** `POST /audit/exports` reply (202). */
+export type ExportAccepted = AuditExportAccepted;
+
+/** `GET /audit/exports/:id` reply. */
+export type ExportJob = AuditExportView;
 
 /** A label for every event type; a `Record` so a new type in contracts is a compile error here. */
 export const EVENT_TYPE_LABELS: Record<AuthEventType, string> = {

@@ -36,10 +36,11 @@ export function createAlertsView(context: ViewContext): View {
   const deliveriesBox = h('div', {});
   const status = h('p', { class: 'status', role: 'status' });
   const state = select('state', [
-    ['', 'All deliveries'],
     ['failed', 'Failed'],
-    ['pending', 'Pending'],
-    ['delivered', 'Delivered'],
+    ['waiting', 'Waiting'],
+    ['delayed', 'Retrying later'],
+    ['active', 'Sending'],
+    ['completed', 'Delivered'],
   ]);
 
   function deliveryRow(delivery: AlertDelivery): HTMLTableRowElement {
@@ -61,19 +62,19 @@ export function createAlertsView(context: ViewContext): View {
     return h(
       'tr',
       { class: `delivery-${delivery.state}` },
-      h('td', {}, formatTime(delivery.updatedAt)),
+      h('td', {}, formatTime(delivery.finishedAt ?? delivery.createdAt)),
       h('td', { class: 'mono' }, delivery.alertId),
-      h('td', { class: 'mono' }, delivery.url),
+      h('td', { class: 'mono' }, delivery.target),
       h('td', {}, delivery.state),
-      h('td', {}, delivery.attempts),
-      h('td', {}, cell(delivery.lastError)),
+      h('td', {}, delivery.attemptsMade),
+      h('td', {}, cell(delivery.failedReason)),
       h('td', {}, retry ?? '—'),
     );
   }
 
   async function loadDeliveries(): Promise<void> {
-    const { deliveries } = await listDeliveries(state.value as DeliveryState | '');
-    const columns = ['Updated', 'Alert', 'URL', 'State', 'Attempts', 'Last error', 'Action'];
+    const { deliveries } = await listDeliveries(state.value as DeliveryState);
+    const columns = ['Updated', 'Alert', 'Receiver', 'State', 'Attempts', 'Last error', 'Action'];
     replace(deliveriesBox, table(`Deliveries (${deliveries.length})`, columns, deliveries.map(deliveryRow)));
   }
 

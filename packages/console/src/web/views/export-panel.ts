@@ -11,6 +11,8 @@ function fileName(response: Response, job: ExportJob): string {
   return match?.[1] ?? `gatehouse-audit-${job.id}.${job.format}`;
 }
 
+const isPending = (job: ExportJob) => job.state === 'queued' || job.state === 'running';
+
 /** Export of what the filters select: start, progress, then a download fetched with the token. */
 export function createExportPanel(currentFilters: () => EventFilters) {
   const format = select('format', [
@@ -28,19 +30,20 @@ export function createExportPanel(currentFilters: () => EventFilters) {
     job = current;
     progress.hidden = current.state === 'failed';
     progress.value = current.state === 'completed' ? 100 : Math.max(0, Math.min(100, current.progress));
-    const rows = current.rowCount === null ? '' : `, ${current.rowCount} rows`;
+    const total = current.totalRows === null ? '' : ` of ${current.totalRows}`;
+    const rows = `, ${current.rowCount}${total} rows`;
     status.textContent =
       current.state === 'failed'
         ? `Export failed: ${current.error ?? 'unknown error'}`
         : `Export ${current.state} (${Math.round(progress.value)}%${rows})`;
     download.hidden = current.state !== 'completed';
-    start.disabled = current.state === 'waiting' || current.state === 'active';
+    start.disabled = isPending(current);
   }
 
   async function poll(id: string): Promise<void> {
     try {
       show(await getExport(id));
-      if (job?.state === 'waiting' || job?.state === 'active') timer = setTimeout(() => void poll(id), POLL_MS);
+      if (job && isPending(job)) timer = setTimeout(() => void poll(id), POLL_MS);
     } catch (error) {
       status.textContent = `Lost track of the export: ${errorText(error)}`;
       start.disabled = false;
@@ -54,7 +57,7 @@ export function createExportPanel(currentFilters: () => EventFilters) {
     status.textContent = 'Starting the export…';
     try {
       const created = await startExport(currentFilters(), format.value as ExportFormat);
-      show(created);
+      status.textContent = 'Export queued…';
       await poll(created.id);
     } catch (error) {
       status.textContent = `Could not start the export: ${errorText(error)}`;
