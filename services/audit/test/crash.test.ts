@@ -55,6 +55,8 @@ async function expectExactlyOnce(total: number): Promise<void> {
   expect((await verifyTrail(env.pool, publicKey)).failure).toBeNull();
 }
 
+// Each child process compiles the service with tsx on start; on a loaded
+// 2-core machine five starts alone can take half a minute.
 describe('consumers as real processes', () => {
   it('stores 5,000 events exactly once while the consumer is SIGKILLed mid-batch and restarted', async () => {
     const total = 5000;
@@ -75,7 +77,7 @@ describe('consumers as real processes', () => {
     await startConsumer('pod-final');
     await waitFor(async () => (await rowCount(env.pool)) === total && (await pendingCount(env.redis)) === 0, 40_000);
     await expectExactlyOnce(total);
-  });
+  }, 120_000);
 
   it('shares the stream between two consumers with no duplicates and a gap-free chain', async () => {
     const [a, b] = await Promise.all([startConsumer('pod-x'), startConsumer('pod-y')]);
@@ -99,5 +101,5 @@ describe('consumers as real processes', () => {
     await expectExactlyOnce(total);
     const consumers = (await env.redis.xinfo('CONSUMERS', AUTH_EVENTS_STREAM, AUDIT_GROUP)) as unknown[];
     expect(consumers).toHaveLength(2);
-  });
+  }, 90_000);
 });
