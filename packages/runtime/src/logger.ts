@@ -1,4 +1,5 @@
 import { type Logger, pino } from 'pino';
+import { activeLogIds } from './tracing.js';
 
 /** Paths pino removes from every log line: credentials never reach the logs. */
 export const REDACT_PATHS = [
@@ -27,7 +28,8 @@ export interface LoggerOptions {
 
 /**
  * Creates the process' root logger; Fastify uses it as its own, everything
- * else takes a child of it.
+ * else takes a child of it. Every line made inside a traced operation carries
+ * `trace_id` and `span_id` of the active span (none when tracing is off).
  *
  * @example
  * ```ts
@@ -39,6 +41,7 @@ export function createLogger(options: LoggerOptions): Logger {
     level: options.level,
     base: { service: options.service },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    mixin: activeLogIds,
     timestamp: pino.stdTimeFunctions.isoTime,
     ...(options.format === 'pretty'
       ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } }

@@ -6,6 +6,7 @@ import { LiveFeed } from './domain/live-feed.js';
 import { queueCounts } from './jobs/queues.js';
 import consumerPlugin from './plugins/consumer.js';
 import jobsPlugin from './plugins/jobs.js';
+import metricsPlugin from './plugins/metrics.js';
 import openapiPlugin from './plugins/openapi.js';
 import readerIdentity from './plugins/reader-identity.js';
 import { alertsAfter, lastAlertId } from './repositories/alerts.repository.js';
@@ -74,6 +75,7 @@ export async function buildApp(deps: AppDeps) {
     { alertsAfter: (after, limit) => alertsAfter(pool, after, limit), lastId: () => lastAlertId(pool) },
     { pollMs: config.AUDIT_LIVE_POLL_MS, logger: deps.logger },
   );
+  await app.register(metricsPlugin, { redis });
   await app.register(openapiPlugin);
   await app.register(healthPlugin, {
     checks: {

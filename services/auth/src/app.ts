@@ -1,6 +1,7 @@
 import { createBaseApp, healthPlugin } from '@gatehouse/runtime';
 import { type AuthAppDeps, createAuthContext } from './context.js';
 import { warmDummyHash } from './domain/passwords.js';
+import metrics from './plugins/metrics.js';
 import openapi from './plugins/openapi.js';
 import adminRoutes from './routes/admin/index.js';
 import jwksRoutes from './routes/jwks/index.js';
@@ -25,6 +26,7 @@ export function buildApp(deps: AuthAppDeps) {
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
     trustProxy: deps.config.TRUST_PROXY,
   });
+  app.register(metrics, { redis: deps.redis });
   app.register(openapi);
   app.register(healthPlugin, {
     checks: {

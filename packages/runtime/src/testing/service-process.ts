@@ -11,7 +11,13 @@ export interface ServiceProcess {
 }
 
 /** Node arguments that run a TypeScript entry with workspace packages resolved to their sources. */
-export const NODE_TS_ARGS = ['--conditions=gatehouse-source', '--import', 'tsx'];
+export const NODE_TS_ARGS = [
+  '--conditions=gatehouse-source',
+  '--import',
+  'tsx',
+  '--import',
+  '@gatehouse/telemetry/register',
+];
 
 /**
  * Runs `entry` (a service's `src/server.ts`) with `env` and waits until

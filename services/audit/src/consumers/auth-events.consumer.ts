@@ -1,5 +1,6 @@
+import { channel } from 'node:diagnostics_channel';
 import { AUTH_EVENTS_DEAD_STREAM, EVENT_FIELD } from '@gatehouse/contracts';
-import type { Logger, Pool, Redis } from '@gatehouse/runtime';
+import { type Logger, type Pool, type Redis, withLinkedSpan } from '@gatehouse/runtime';
 import { type BatchResult, type DeadLetter, storeBatch } from '../repositories/events.repository.js';
 import {
   claimIdle,
@@ -11,6 +12,16 @@ import {
   removeConsumerIfIdle,
 } from './group.js';
 import { isDataError, type RawEntry, type SortedBatch, sortEntries } from './stream-entries.js';
+
+/** What {@link batchChannel} publishes after each stored batch (the metrics plugin subscribes). */
+export interface BatchMessage {
+  entries: number;
+  stored: number;
+  seconds: number;
+}
+
+/** Diagnostics channel with one {@link BatchMessage} per handled batch. */
+export const batchChannel = channel('gatehouse:audit:batch');
 
 /** Settings of one consumer. */
 export interface ConsumerOptions {
@@ -169,7 +180,13 @@ export class AuthEventsConsumer {
       maxDeliveries: this.options.maxDeliveries,
       ...(deliveries ? { deliveries } : {}),
     });
-    const result = await this.store(batch);
+    const started = performance.now();
+    const traceparents = batch.events.map((e) => e.event.traceparent);
+    const attributes = { 'messaging.system': 'redis', 'messaging.batch.message_count': entries.length };
+    const result = await withLinkedSpan('auth-events process', traceparents, attributes, () => this.store(batch));
+    const seconds = (performance.now() - started) / 1000;
+    const message: BatchMessage = { entries: entries.length, stored: result.stored.length, seconds };
+    if (batchChannel.hasSubscribers) batchChannel.publish(message);
     const { redis } = this.deps;
     const pipeline = redis.pipeline();
     for (const dead of batch.deadLetters) {

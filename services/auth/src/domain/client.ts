@@ -1,4 +1,5 @@
 import { AUTH_EVENTS_STREAM, type AuthEventInput, createAuthEvent, EVENT_FIELD } from '@gatehouse/contracts';
+import { activeTraceparent } from '@gatehouse/runtime';
 import type { RedisContext } from '../redis/context.js';
 
 /** Where a request came from, as recorded in sessions and events. */
@@ -11,9 +12,14 @@ export interface ClientInfo {
 /** The service name every auth event carries in `source`. */
 export const EVENT_SOURCE = 'auth';
 
-/** Serialises an envelope for the stream's `event` field. */
+/**
+ * Serialises an envelope for the stream's `event` field. `traceparent` is the
+ * active span's when the service is traced (the audit consumer links to it),
+ * else the one the request carried.
+ */
 export function eventJson(input: Omit<AuthEventInput, 'source'> & { source?: string }): string {
-  return JSON.stringify(createAuthEvent({ source: EVENT_SOURCE, ...input }));
+  const traceparent = activeTraceparent() ?? input.traceparent ?? null;
+  return JSON.stringify(createAuthEvent({ source: EVENT_SOURCE, ...input, traceparent }));
 }
 
 /** Event fields that describe the client. */
