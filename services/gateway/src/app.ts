@@ -5,8 +5,8 @@ import { type GatewayConfig, jwksUrl, parseTrustProxy, parseUpstreams } from './
 import { SessionReader } from './domain/session-reader.js';
 import { createTokenVerifier, remoteKeys } from './domain/token-verifier.js';
 import authenticationPlugin from './plugins/authentication.js';
-import metricsPlugin from './plugins/metrics.js';
 import consolePlugin from './plugins/console.js';
+import metricsPlugin from './plugins/metrics.js';
 import protectionPlugin from './plugins/protection.js';
 import proxyRoutes from './routes/proxy/index.js';
 import verifyRoutes from './routes/verify/index.js';
