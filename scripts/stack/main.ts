@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { ensureConsoleBuilt } from '@gatehouse/console';
 import { startDemoUpstream } from './demo-upstream.js';
 import { startEmbeddedPostgres } from './postgres.js';
 import { startLocalRedis } from './redis.js';
@@ -69,6 +70,8 @@ async function main() {
       AUDIT_DIGEST_KEY_FILE: `${STATE}/keys/audit-digest.pem`,
     }),
   );
+  // The gateway serves packages/console/dist/web under /console/: build it when missing or stale.
+  if (await ensureConsoleBuilt()) console.log('built the audit console (packages/console/dist/web)');
   let upstreams = env.UPSTREAMS;
   if (!upstreams) {
     cleanups.push(await startDemoUpstream(ports.demo));
