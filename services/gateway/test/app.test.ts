@@ -49,7 +49,7 @@ describe('gateway app (inject)', () => {
     const statuses: number[] = [];
     let last: Awaited<ReturnType<GatewayApp['inject']>> | undefined;
     for (let i = 0; i < 4; i++) {
-      last = await app.inject({ url: '/verify', remoteAddress: ip });
+      last = await app.inject({ url: '/api/x/orders', remoteAddress: ip });
       statuses.push(last.statusCode);
     }
     expect(statuses).toEqual([401, 401, 401, 429]);
@@ -57,8 +57,16 @@ describe('gateway app (inject)', () => {
     expect(last?.headers['retry-after']).toBeDefined();
     expect(last?.headers['ratelimit-limit']).toBe('3');
     expect(last?.headers['ratelimit-remaining']).toBe('0');
-    const other = await app.inject({ url: '/verify', remoteAddress: '203.0.113.8' });
+    const other = await app.inject({ url: '/api/x/orders', remoteAddress: '203.0.113.8' });
     expect(other.statusCode).toBe(401);
+  });
+
+  it('does not rate-limit forward-auth by the address of the proxy that asks', async () => {
+    // nginx, Traefik and Envoy call /verify from their own address for every client.
+    const proxy = '198.51.100.1';
+    const statuses = new Set<number>();
+    for (let i = 0; i < 6; i++) statuses.add((await app.inject({ url: '/verify', remoteAddress: proxy })).statusCode);
+    expect([...statuses]).toEqual([401]);
   });
 
   it('answers a bearer challenge for a token signed by an unknown key', async () => {

@@ -53,7 +53,11 @@ function failClosedStore(redis: Redis) {
   };
 }
 
-const isProbe = (request: FastifyRequest) => request.url === '/healthz' || request.url === '/readyz';
+// Probes, and forward-auth: a proxy calls /verify from its own address on behalf of
+// every client, so a per-address limit there would throttle all of them together.
+// The fronting proxy limits its own clients.
+const UNLIMITED = new Set(['/healthz', '/readyz', '/verify']);
+const isUnlimited = (request: FastifyRequest) => UNLIMITED.has(request.routeOptions.url ?? '');
 
 /** Security headers (helmet) and a per-client-address rate limit kept in Redis. */
 export default fp(
@@ -66,7 +70,7 @@ export default fp(
       timeWindow: options.windowSeconds * 1000,
       store: failClosedStore(options.redis),
       enableDraftSpec: true,
-      allowList: (request) => isProbe(request),
+      allowList: (request) => isUnlimited(request),
       errorResponseBuilder: (_request, context) =>
         new GatehouseError('rate_limited', `Too many requests; retry in ${context.after}.`),
     });
