@@ -11,37 +11,70 @@ import {
   waitForRedis,
 } from '@gatehouse/runtime';
 import { Type } from '@sinclair/typebox';
-import { CliError } from './errors.js';
+import { CliError, EXIT } from './errors.js';
 
 /** The variables the CLI reads. */
 export const CliEnvSchema = Type.Object({
-  DATABASE_URL: Type.String({ minLength: 1 }),
+  DATABASE_URL: Type.String({ default: '' }),
   REDIS_URL: CommonEnv.REDIS_URL,
   REDIS_COMMAND_TIMEOUT_MS: CommonEnv.REDIS_COMMAND_TIMEOUT_MS,
+  AUDIT_DIGEST_KEY_FILE: Type.String({ minLength: 1, default: '.gatehouse/keys/audit-digest.pem' }),
 });
 
 /** Lazily opened clients; a command uses only what it needs. */
 export interface CliContext {
+  /** The validated environment. */
+  env: Readonly<{ DATABASE_URL: string; REDIS_URL: string; AUDIT_DIGEST_KEY_FILE: string }>;
   /** PostgreSQL, with auth's migrations applied on first use (`applied`: the versions this run applied). */
   database(): Promise<{ pool: Pool; applied: number[] }>;
+  /** PostgreSQL as it is (no migrations), for commands that only read (audit verify). */
+  pool(): Promise<Pool>;
   redis(): Promise<RedisContext>;
+  /** A connection of its own for blocking reads (XREAD BLOCK); closed with the context. */
+  blockingRedis(): Promise<Redis>;
   close(): Promise<void>;
 }
 
-/** Reads the environment and opens PostgreSQL (migrated) and Redis on first use. */
+/** Reads the environment and opens PostgreSQL and Redis on first use. */
 export function createCliContext(env: NodeJS.ProcessEnv): CliContext {
   const config = loadConfig(CliEnvSchema, env);
   // Every failure reaches the person as a CliError message; client logs would only add noise to stdout.
   const logger = createLogger({ service: 'cli', level: 'silent', format: 'json' });
   let pool: Pool | undefined;
   let database: Promise<{ pool: Pool; applied: number[] }> | undefined;
-  let redis: Redis | undefined;
+  const clients: Redis[] = [];
   let redisContext: RedisContext | undefined;
+  const openPool = () => {
+    if (config.DATABASE_URL === '') {
+      throw new CliError('DATABASE_URL is required for this command.', EXIT.usage);
+    }
+    pool ??= createPool({ url: config.DATABASE_URL, logger, name: 'cli', max: 2 });
+    return pool;
+  };
+  const connect = async (role: 'command' | 'blocking') => {
+    const redis = createRedis({
+      url: config.REDIS_URL,
+      logger,
+      name: 'cli',
+      role,
+      commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+    });
+    clients.push(redis);
+    await waitForRedis(redis, 2000).catch(() => {
+      throw new CliError(`Cannot reach Redis at REDIS_URL (${config.REDIS_URL}).`);
+    });
+    return redis;
+  };
   return {
+    env: config,
     database: () => {
       if (database) return database;
-      const opened = createPool({ url: config.DATABASE_URL, logger, name: 'cli', max: 2 });
-      pool = opened;
+      let opened: Pool;
+      try {
+        opened = openPool();
+      } catch (err) {
+        return Promise.reject(err);
+      }
       database = migrateAuth(opened).then(
         (applied) => ({ pool: opened, applied }),
         (err: Error) => {
@@ -50,23 +83,23 @@ export function createCliContext(env: NodeJS.ProcessEnv): CliContext {
       );
       return database;
     },
+    pool: async () => {
+      const opened = openPool();
+      await opened.query('SELECT 1').catch((err: Error) => {
+        throw new CliError(`Cannot use PostgreSQL at DATABASE_URL: ${err.message}`);
+      });
+      return opened;
+    },
     redis: async () => {
       if (redisContext) return redisContext;
-      redis = createRedis({
-        url: config.REDIS_URL,
-        logger,
-        name: 'cli',
-        commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
-      });
-      await waitForRedis(redis, 2000).catch(() => {
-        throw new CliError(`Cannot reach Redis at REDIS_URL (${config.REDIS_URL}).`);
-      });
+      const redis = await connect('command');
       redisContext = createRedisContext(redis, config.REDIS_COMMAND_TIMEOUT_MS);
       await redisContext.clock.measure(redis);
       return redisContext;
     },
+    blockingRedis: () => connect('blocking'),
     close: async () => {
-      if (redis) await closeRedis(redis);
+      await Promise.all(clients.map((c) => closeRedis(c)));
       if (pool) await pool.end();
     },
   };

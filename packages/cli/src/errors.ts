@@ -4,6 +4,7 @@ export const EXIT = {
   failure: 1,
   exists: 2,
   notFound: 3,
+  verifyFailed: 4,
   usage: 64,
 } as const;
 

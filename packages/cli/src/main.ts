@@ -13,8 +13,10 @@ function help(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
     '',
-    'Environment: DATABASE_URL (required), REDIS_URL (default redis://127.0.0.1:6379).',
-    'Exit codes: 0 ok, 1 failure, 2 user exists, 3 no such user, 64 usage or invalid input.',
+    'Options: --json (machine-readable output on stdout), -h/--help.',
+    'Environment: DATABASE_URL (users, migrate, audit verify), REDIS_URL (default redis://127.0.0.1:6379),',
+    '  AUDIT_DIGEST_KEY_FILE (audit verify; the digest signing key or its public key).',
+    'Exit codes: 0 ok, 1 failure, 2 user exists, 3 not found, 4 audit trail broken, 64 usage or invalid input.',
   ].join('\n');
 }
 
@@ -51,8 +53,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     console.log(`Usage: gatehouse ${command.usage}\n\n${command.summary}`);
     return EXIT.ok;
   }
-  if (args.positionals.length !== command.positionals) {
-    throw new CliError(`Expected ${command.positionals} argument(s).\nUsage: gatehouse ${command.usage}`, EXIT.usage);
+  const [min, max] =
+    typeof command.positionals === 'number' ? [command.positionals, command.positionals] : command.positionals;
+  if (args.positionals.length < min || args.positionals.length > max) {
+    const expected = min === max ? `${min}` : `${min} to ${max}`;
+    throw new CliError(`Expected ${expected} argument(s).\nUsage: gatehouse ${command.usage}`, EXIT.usage);
   }
   const ctx = createCliContext(env);
   try {

@@ -9,8 +9,8 @@ export interface Command {
   summary: string;
   /** `node:util` parseArgs options. */
   options?: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
-  /** Number of positional arguments expected after the path. */
-  positionals: number;
+  /** Number of positional arguments expected after the path, or the allowed range. */
+  positionals: number | readonly [min: number, max: number];
   run(
     args: { positionals: string[]; values: Record<string, unknown> },
     ctx: CliContext,
