@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createUser } from '@gatehouse/auth';
+import { parseUpstreams } from '@gatehouse/gateway';
 import { createLogger, createPool, type Pool } from '@gatehouse/runtime';
 import {
   createTestDatabase,
@@ -214,6 +215,7 @@ describe('observability of one login through the real stack', { timeout: 60_000 
     ]) {
       expect(audit).toContain(series);
     }
+    expect(() => parseUpstreams('/metrics=http://127.0.0.1:9')).toThrow(/reserved prefix/);
     for (const path of ['/auth/metrics', '/audit/metrics']) {
       const res = await gateway(path, { headers: { authorization: `Bearer ${token}` } });
       expect(await res.text(), path).not.toContain('gatehouse_');

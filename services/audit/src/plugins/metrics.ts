@@ -36,7 +36,9 @@ export default fp(
         labelNames: ['stream'],
         registers,
         async collect() {
-          this.set(stream, read(await readHealth()));
+          // Redis down: keep the last values rather than failing the whole scrape.
+          const health = await readHealth().catch(() => null);
+          if (health) this.set(stream, read(health));
         },
       });
     const groupGauge = (name: string, help: string, read: (g: GroupHealth) => number) =>
@@ -46,7 +48,8 @@ export default fp(
         labelNames: ['stream', 'group'],
         registers,
         async collect() {
-          for (const g of (await readHealth()).groups) this.set({ ...stream, group: g.name }, read(g));
+          const health = await readHealth().catch(() => null);
+          for (const g of health?.groups ?? []) this.set({ ...stream, group: g.name }, read(g));
         },
       });
     streamGauge('gatehouse_stream_length', 'Entries in the stream', (h) => h.length);
@@ -69,7 +72,7 @@ export default fp(
       registers,
       async collect() {
         if (!app.hasDecorator('auditQueues')) return;
-        const counts = await queueCounts(app.auditQueues);
+        const counts = await queueCounts(app.auditQueues).catch(() => ({}));
         for (const [queue, byState] of Object.entries(counts)) {
           for (const [state, n] of Object.entries(byState)) this.set({ queue, state }, n);
         }

@@ -47,9 +47,11 @@ export default fp(
       registers: [app.metrics],
       async collect() {
         if (!cached || Date.now() - cached.at > maxAgeMs) {
-          cached = { at: Date.now(), value: (await countSessions(options.redis)).sessions };
+          // Redis down: keep the last count rather than failing the whole scrape.
+          const counted = await countSessions(options.redis).catch(() => null);
+          if (counted) cached = { at: Date.now(), value: counted.sessions };
         }
-        this.set(cached.value);
+        if (cached) this.set(cached.value);
       },
     });
   },
