@@ -34,6 +34,8 @@ export function createBaseApp(options: BaseAppOptions) {
     trustProxy: options.trustProxy ?? false,
     requestIdHeader: options.requestIdHeader ?? IDENTITY_HEADERS.requestId,
     genReqId: () => randomUUID(),
+    // Plugins wait for Redis and PostgreSQL at boot; 10 s (the default) is short on a loaded node.
+    pluginTimeout: 30_000,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
