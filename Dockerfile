@@ -60,15 +60,15 @@ USER 1000:1000
 # close-with-grace handler drains requests, consumers and clients.
 FROM release AS gateway
 EXPOSE 8080
-CMD ["node", "services/gateway/dist/server.js"]
+CMD ["node", "--import", "@gatehouse/telemetry/register", "services/gateway/dist/server.js"]
 
 FROM release AS auth
 EXPOSE 8081
-CMD ["node", "services/auth/dist/server.js"]
+CMD ["node", "--import", "@gatehouse/telemetry/register", "services/auth/dist/server.js"]
 
 FROM release AS audit
 EXPOSE 8082
-CMD ["node", "services/audit/dist/server.js"]
+CMD ["node", "--import", "@gatehouse/telemetry/register", "services/audit/dist/server.js"]
 
 # Development: sources plus every dependency, owned by the runtime user so
 # skaffold's file sync can overwrite them.
