@@ -1,3 +1,4 @@
+export { INVALID_TOKEN_CHALLENGE, invalidToken, verifyAccessToken } from './access-token.js';
 export type { BaseApp, BaseAppOptions } from './app.js';
 export { createBaseApp } from './app.js';
 export { CommonEnv, ConfigError, loadConfig } from './config.js';

@@ -49,7 +49,7 @@ describe('sessions', () => {
     const refused = await h.app.inject({ url: '/auth/session', headers: bearer(s.accessToken) });
     expect(refused.statusCode).toBe(401);
     expect(refused.json().error).toBe('invalid_token');
-    expect(refused.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+    expect(refused.headers['www-authenticate']).toBe('Bearer realm="gatehouse", error="invalid_token"');
   });
 
   it('logout-all removes every session of the user and publishes auth.sessions.revoked', async () => {

@@ -148,9 +148,10 @@ describe('gateway with the real auth service', () => {
 });
 
 /**
- * PUTs `size` bytes and resolves with the status. The gateway answers 413 and
- * closes before reading the whole body, so writing may end in EPIPE after the
- * answer has arrived: fetch would report only the EPIPE.
+ * Declares a `size`-byte PUT and resolves with the status. The gateway refuses
+ * an oversized declared length from the headers alone, before any body is
+ * read; the body is written only if no answer came first (writing it while
+ * the server closes could end in EPIPE and lose the answer).
  */
 function putStatus(url: string, token: string, size: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -158,11 +159,14 @@ function putStatus(url: string, token: string, size: number): Promise<number> {
       method: 'PUT',
       headers: { ...bearer(token), 'content-type': 'application/octet-stream', 'content-length': size },
     });
+    const writeBody = setTimeout(() => req.end(Buffer.alloc(size, 'x')), 2000);
     req.on('response', (res) => {
+      clearTimeout(writeBody);
       res.resume();
+      req.destroy();
       resolve(res.statusCode ?? 0);
     });
-    req.on('error', (err) => setTimeout(() => reject(err), 1000));
-    req.end(Buffer.alloc(size, 'x'));
+    req.on('error', reject);
+    req.flushHeaders();
   });
 }

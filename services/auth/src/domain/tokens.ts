@@ -1,14 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type AccessTokenClaims,
-  AccessTokenClaimsSchema,
-  GatehouseError,
-  JWT_ALGORITHM,
-  JWT_CLOCK_TOLERANCE_SECONDS,
-  JWT_TYPE,
-} from '@gatehouse/contracts';
-import { Value } from '@sinclair/typebox/value';
-import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
+import { type AccessTokenClaims, JWT_ALGORITHM, JWT_TYPE } from '@gatehouse/contracts';
+import { invalidToken, verifyAccessToken } from '@gatehouse/runtime';
+import { createLocalJWKSet, SignJWT } from 'jose';
 import type { KeyRing } from './keys.js';
 
 /** Who a token is for and what it is valid for. */
@@ -37,32 +30,10 @@ export async function signAccessToken(
 /** Builds the verifier of tokens signed by any key of the ring. */
 export function createTokenVerifier(keys: KeyRing, audience: TokenAudience) {
   const keySet = createLocalJWKSet(keys.jwks);
-  return async function verifyAccessToken(token: string): Promise<AccessTokenClaims> {
-    let payload: unknown;
-    try {
-      ({ payload } = await jwtVerify(token, keySet, {
-        algorithms: [JWT_ALGORITHM],
-        typ: JWT_TYPE,
-        issuer: audience.issuer,
-        audience: audience.audience,
-        clockTolerance: JWT_CLOCK_TOLERANCE_SECONDS,
-        requiredClaims: ['sub', 'sid', 'exp', 'iat', 'jti'],
-      }));
-    } catch (err) {
-      throw invalidToken('The access token is invalid or expired.', err);
-    }
-    if (!Value.Check(AccessTokenClaimsSchema, payload)) throw invalidToken('The access token has malformed claims.');
-    return payload;
-  };
+  return (token: string): Promise<AccessTokenClaims> => verifyAccessToken(token, keySet, audience);
 }
 
 /** A verifier made by {@link createTokenVerifier}. */
 export type TokenVerifier = ReturnType<typeof createTokenVerifier>;
 
-/** 401 `invalid_token` with the RFC 6750 challenge. */
-export function invalidToken(message: string, cause?: unknown): GatehouseError {
-  return new GatehouseError('invalid_token', message, {
-    cause,
-    headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
-  });
-}
+export { invalidToken };

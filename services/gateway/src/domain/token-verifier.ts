@@ -1,13 +1,6 @@
-import {
-  type AccessTokenClaims,
-  AccessTokenClaimsSchema,
-  GatehouseError,
-  JWT_ALGORITHM,
-  JWT_CLOCK_TOLERANCE_SECONDS,
-  JWT_TYPE,
-} from '@gatehouse/contracts';
-import { Value } from '@sinclair/typebox/value';
-import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { type AccessTokenClaims, JWT_CLOCK_TOLERANCE_SECONDS } from '@gatehouse/contracts';
+import { verifyAccessToken } from '@gatehouse/runtime';
+import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { invalidToken } from './errors.js';
 
@@ -28,11 +21,6 @@ export type TokenVerifier = (token: string) => Promise<AccessTokenClaims>;
 /** The JWKS resolver: cached, refetched on an unknown `kid` at most once per `cooldownMs`. */
 export function remoteKeys(url: URL, cooldownMs: number): JWTVerifyGetKey {
   return createRemoteJWKSet(url, { cooldownDuration: cooldownMs, timeoutDuration: 2000, cacheMaxAge: 10 * 60_000 });
-}
-
-function isKeySourceFailure(err: unknown): boolean {
-  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) return true;
-  return !(err instanceof errors.JOSEError);
 }
 
 /**
@@ -58,24 +46,11 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       cache?.delete(token);
       throw invalidToken('The access token has expired.');
     }
-    let payload: unknown;
-    try {
-      ({ payload } = await jwtVerify(token, options.keys, {
-        algorithms: [JWT_ALGORITHM],
-        typ: JWT_TYPE,
-        issuer: options.issuer,
-        audience: options.audience,
-        clockTolerance: JWT_CLOCK_TOLERANCE_SECONDS,
-        requiredClaims: ['exp', 'iat', 'sub', 'sid'],
-        currentDate: new Date(now()),
-      }));
-    } catch (err) {
-      if (isKeySourceFailure(err)) {
-        throw new GatehouseError('dependency_unavailable', 'The signing keys cannot be fetched.', { cause: err });
-      }
-      throw invalidToken('The access token is invalid or has expired.');
-    }
-    if (!Value.Check(AccessTokenClaimsSchema, payload)) throw invalidToken('The access token claims are malformed.');
+    const payload = await verifyAccessToken(token, options.keys, {
+      issuer: options.issuer,
+      audience: options.audience,
+      now: now(),
+    });
     cache?.set(token, payload, { ttl: Math.max(1, payload.exp * 1000 + skewMs - now()) });
     return payload;
   };

@@ -1,0 +1,64 @@
+import {
+  type AccessTokenClaims,
+  AccessTokenClaimsSchema,
+  GatehouseError,
+  JWT_ALGORITHM,
+  JWT_CLOCK_TOLERANCE_SECONDS,
+  JWT_TYPE,
+} from '@gatehouse/contracts';
+import { Value } from '@sinclair/typebox/value';
+import { errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
+
+/** The challenge every 401 `invalid_token` carries (RFC 6750). */
+export const INVALID_TOKEN_CHALLENGE = 'Bearer realm="gatehouse", error="invalid_token"';
+
+/** A 401 `invalid_token` with the bearer challenge header. */
+export function invalidToken(message: string, cause?: unknown): GatehouseError {
+  return new GatehouseError('invalid_token', message, {
+    cause,
+    headers: { 'www-authenticate': INVALID_TOKEN_CHALLENGE },
+  });
+}
+
+function isKeySourceFailure(err: unknown): boolean {
+  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) return true;
+  return !(err instanceof errors.JOSEError);
+}
+
+/**
+ * Verifies a Gatehouse access token: EdDSA only, `typ` `at+jwt`, `iss` and
+ * `aud` as given, `sub`/`sid`/`exp`/`iat`/`jti` required, at most 30 s of
+ * clock skew, keys only from `keys` (never from the token's header), and the
+ * claims checked against the contract. Throws {@link invalidToken} for a bad
+ * token and `dependency_unavailable` when the keys cannot be fetched.
+ *
+ * @example
+ * ```ts
+ * const claims = await verifyAccessToken(token, createLocalJWKSet(jwks), { issuer, audience });
+ * ```
+ */
+export async function verifyAccessToken(
+  token: string,
+  keys: JWTVerifyGetKey,
+  options: { issuer: string; audience: string; now?: number },
+): Promise<AccessTokenClaims> {
+  let payload: unknown;
+  try {
+    ({ payload } = await jwtVerify(token, keys, {
+      algorithms: [JWT_ALGORITHM],
+      typ: JWT_TYPE,
+      issuer: options.issuer,
+      audience: options.audience,
+      clockTolerance: JWT_CLOCK_TOLERANCE_SECONDS,
+      requiredClaims: ['sub', 'sid', 'exp', 'iat', 'jti'],
+      ...(options.now === undefined ? {} : { currentDate: new Date(options.now) }),
+    }));
+  } catch (err) {
+    if (isKeySourceFailure(err)) {
+      throw new GatehouseError('dependency_unavailable', 'The signing keys cannot be fetched.', { cause: err });
+    }
+    throw invalidToken('The access token is invalid or has expired.', err);
+  }
+  if (!Value.Check(AccessTokenClaimsSchema, payload)) throw invalidToken('The access token claims are malformed.');
+  return payload;
+}
