@@ -27,6 +27,8 @@ export class InvalidationChannel {
   #generation = 0;
   #pinging = false;
   #clientId: number | undefined;
+  #waiting: Array<(ok: boolean) => void> = [];
+  #syncing = false;
   readonly #timer: NodeJS.Timeout;
 
   constructor(
@@ -34,6 +36,7 @@ export class InvalidationChannel {
     private readonly handlers: InvalidationHandlers,
     private readonly logger: Logger,
     heartbeatMs: number,
+    private readonly syncTimeoutMs: number,
   ) {
     // Subscribing again is our job: the client id must be read before the connection enters subscribe mode.
     subscriber.options.autoResubscribe = false;
@@ -58,6 +61,26 @@ export class InvalidationChannel {
   /** The subscriber's client id while subscribed. */
   get clientId(): number | undefined {
     return this.#clientId;
+  }
+
+  /**
+   * Resolves `true` once Redis has answered a PING sent after this call on the
+   * subscriber connection. Redis pushes an invalidation before it answers the
+   * write that caused it, and answers commands on one connection in order, so
+   * every invalidation of a write that completed before this call has then
+   * been handled. Calls made while a PING is out share the next one, so this
+   * costs one round trip per batch of requests, not one per request. `false`
+   * when the connection is lost or does not answer within `syncTimeoutMs`.
+   */
+  sync(): Promise<boolean> {
+    if (this.#clientId === undefined) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      this.#waiting.push(resolve);
+      if (this.#syncing) return;
+      // Wait for the rest of this turn's requests so they share one PING.
+      this.#syncing = true;
+      setImmediate(() => this.#sendSync());
+    });
   }
 
   /** Stops the heartbeat; the connection itself is closed by its owner. */
@@ -86,6 +109,32 @@ export class InvalidationChannel {
     } catch (err) {
       this.logger.warn({ err }, 'cannot subscribe to redis invalidations');
     }
+  }
+
+  #sendSync(): void {
+    const batch = this.#waiting;
+    this.#waiting = [];
+    if (batch.length === 0) {
+      this.#syncing = false;
+      return;
+    }
+    this.#syncing = true;
+    const generation = this.#generation;
+    const sentAt = Date.now();
+    let settled = false;
+    const settle = (ok: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (ok) this.#aliveAt = Math.max(this.#aliveAt, sentAt);
+      for (const resolve of batch) resolve(ok);
+      this.#sendSync();
+    };
+    const timer = setTimeout(() => settle(false), this.syncTimeoutMs);
+    this.subscriber.ping().then(
+      () => settle(generation === this.#generation),
+      () => settle(false),
+    );
   }
 
   #ping(): void {

@@ -29,8 +29,11 @@ export interface SessionReaderOptions {
  * read and no invalidation for that key (nor a flush) arrived meanwhile; the
  * whole cache is dropped whenever either connection closes, tracking is
  * re-established, or the heartbeat lease lapses; every hit is checked against
- * the session's own `expiresAt`. Whenever any of that is in doubt the session
- * is read from Redis, and a Redis failure is a 503, never a pass.
+ * the session's own `expiresAt`; and a hit is served only after a PING sent
+ * after the request arrived has been answered on the invalidation connection
+ * (see {@link InvalidationChannel.sync}), so a logout that completed before the
+ * request was sent is always seen. Whenever any of that is in doubt the
+ * session is read from Redis, and a Redis failure is a 503, never a pass.
  */
 export class SessionReader {
   readonly #cache: LRUCache<string, SessionRecord> | undefined;
@@ -53,6 +56,7 @@ export class SessionReader {
       },
       options.logger,
       options.heartbeatMs,
+      options.leaseMs,
     );
     options.reader.on('close', () => this.#disable('reader connection lost'));
     options.reader.on('ready', () => {
@@ -69,8 +73,10 @@ export class SessionReader {
   /** The session, or `null` when it does not exist (logged out, revoked, expired). */
   async get(sessionId: string): Promise<SessionRecord | null> {
     const caching = this.#tracking && this.#leaseHolds();
-    if (caching) {
-      const hit = this.#cache?.get(sessionId);
+    if (caching && this.#cache?.has(sessionId) && (await this.#channel?.sync())) {
+      // The barrier has handled every invalidation of writes made before this request: a logout
+      // that answered before the request was sent has removed the entry by now.
+      const hit = this.#cache.get(sessionId);
       if (hit !== undefined) return hit.expiresAtMs > this.#now() ? hit : null;
     }
     const epoch = this.#epoch;
