@@ -1,89 +1,39 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createUser } from '@gatehouse/auth';
 import { parseUpstreams } from '@gatehouse/gateway';
-import { createLogger, createPool, type Pool } from '@gatehouse/runtime';
-import {
-  createTestDatabase,
-  freePort,
-  type ServiceProcess,
-  startRedis,
-  startServiceProcess,
-  type TestDatabase,
-  type TestRedis,
-  waitFor,
-} from '@gatehouse/runtime/testing';
+import { waitFor } from '@gatehouse/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.js';
+import { type E2eStack, startE2eStack } from './support/stack.js';
 
 // One real stack (three processes, private Redis and PostgreSQL) with tracing on and debug logs,
 // shared by the tracing, log and metrics checks.
-let redis: TestRedis;
-let db: TestDatabase;
-let dir: string;
-let pool: Pool;
+let stack: E2eStack;
 let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
-const procs: Record<'auth' | 'audit' | 'gateway', ServiceProcess> = {} as never;
 const password = `pw-${randomBytes(12).toString('hex')}`;
 let token = '';
 let sessionId = '';
 
 beforeAll(async () => {
-  [redis, db, dir, receiver] = await Promise.all([
-    startRedis(),
-    createTestDatabase(),
-    mkdtemp(join(tmpdir(), 'gatehouse-otel-')),
-    startOtlpReceiver(),
-  ]);
-  const common = {
-    DATABASE_URL: db.url,
-    REDIS_URL: redis.url,
-    LOG_LEVEL: 'debug',
-    OTEL_TRACES_EXPORTER: 'otlp',
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url,
-    OTEL_BSP_SCHEDULE_DELAY: '100',
-  };
-  const [authPort, auditPort, gatewayPort] = await Promise.all([freePort(), freePort(), freePort()]);
-  // One at a time: three cold starts at once on a busy 2-core machine can exceed Fastify's plugin timeout.
-  procs.auth = await startServiceProcess({
-    entry: 'services/auth/src/server.ts',
-    port: authPort,
-    env: { ...common, JWT_GENERATE_KEY: 'true', JWT_PRIVATE_KEY_FILE: join(dir, 'jwt.pem') },
-  });
-  procs.audit = await startServiceProcess({
-    entry: 'services/audit/src/server.ts',
-    port: auditPort,
+  receiver = await startOtlpReceiver();
+  stack = await startE2eStack({
     env: {
-      ...common,
-      AUDIT_GENERATE_KEY: 'true',
-      AUDIT_DIGEST_KEY_FILE: join(dir, 'digest.pem'),
-      AUDIT_BLOCK_MS: '200',
-      AUDIT_EXPORT_DIR: join(dir, 'exports'),
+      LOG_LEVEL: 'debug',
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
     },
   });
-  procs.gateway = await startServiceProcess({
-    entry: 'services/gateway/src/server.ts',
-    port: gatewayPort,
-    env: { ...common, AUTH_URL: procs.auth.url, AUDIT_URL: procs.audit.url },
-  });
-  pool = createPool({
-    url: db.url,
-    logger: createLogger({ service: 't', level: 'silent', format: 'json' }),
-    name: 't',
-  });
-  await createUser({ pool }, { username: 'olivia', password, roles: ['auditor'] });
+  await createUser({ pool: stack.pool }, { username: 'olivia', password, roles: ['auditor'] });
 });
 
 afterAll(async () => {
-  await Promise.all(Object.values(procs).map((p) => p?.kill('SIGKILL')));
-  await pool?.end();
-  await Promise.all([redis?.stop(), db?.drop(), receiver?.close(), rm(dir, { recursive: true, force: true })]);
+  await stack?.close();
+  await receiver?.close();
 });
 
-const gateway = (path: string, init: RequestInit = {}) => fetch(`${procs.gateway.url}${path}`, init);
+const gateway = (path: string, init: RequestInit = {}) => fetch(`${stack.gateway.url}${path}`, init);
 
 async function login(pw: string) {
   return await gateway('/auth/login', {
@@ -107,11 +57,12 @@ describe('observability of one login through the real stack', { timeout: 60_000 
     expect(res.status).toBe(200);
     ({ accessToken: token, sessionId } = (await res.json()) as { accessToken: string; sessionId: string });
     await waitFor(
-      async () => (await pool.query('SELECT 1 FROM audit_events WHERE session_id = $1', [sessionId])).rowCount === 1,
+      async () =>
+        (await stack.pool.query('SELECT 1 FROM audit_events WHERE session_id = $1', [sessionId])).rowCount === 1,
       15_000,
       'the login event in the audit trail',
     );
-    const { rows } = await pool.query('SELECT traceparent FROM audit_events WHERE session_id = $1', [sessionId]);
+    const { rows } = await stack.pool.query('SELECT traceparent FROM audit_events WHERE session_id = $1', [sessionId]);
     const traceId = String(rows[0]?.traceparent).split('-')[1];
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
 
@@ -174,7 +125,7 @@ describe('observability of one login through the real stack', { timeout: 60_000 
     expect((await gateway('/auth/session', authorized)).status).toBe(200);
     expect((await gateway('/auth/logout', { ...authorized, method: 'POST' })).status).toBeLessThan(300);
     await new Promise((r) => setTimeout(r, 500));
-    const lines = Object.values(procs).flatMap((p) => p.output.filter((l) => l.trim() !== ''));
+    const lines = [stack.auth, stack.audit, stack.gateway].flatMap((p) => p.output.filter((l) => l.trim() !== ''));
     expect(lines.length).toBeGreaterThan(20);
     const signature = token.split('.')[2] ?? token;
     for (const line of lines) {
@@ -194,9 +145,9 @@ describe('observability of one login through the real stack', { timeout: 60_000 
       return await res.text();
     };
     const [gw, auth, audit] = await Promise.all([
-      text(`${procs.gateway.url}/metrics`),
-      text(`${procs.auth.url}/metrics`),
-      text(`${procs.audit.url}/metrics`),
+      text(`${stack.gateway.url}/metrics`),
+      text(`${stack.auth.url}/metrics`),
+      text(`${stack.audit.url}/metrics`),
     ]);
     expect(gw).toMatch(
       /gatehouse_http_request_duration_seconds_count\{method="POST",route="\/auth\/login",status_code="200"\} 1/,

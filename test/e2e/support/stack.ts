@@ -44,14 +44,18 @@ export interface E2eStack {
 
 const QUIET = { LOG_LEVEL: 'warn' };
 
-/** Starts Redis, PostgreSQL, auth, audit and the gateway (real processes, as `npm start` runs them). */
-export async function startE2eStack(): Promise<E2eStack> {
+/**
+ * Starts Redis, PostgreSQL, auth, audit and the gateway (real processes, as
+ * `npm start` runs them); `env` is added to every service's environment.
+ */
+export async function startE2eStack(options: { env?: Record<string, string> } = {}): Promise<E2eStack> {
   const [redis, db, dir] = await Promise.all([
     startRedis(),
     createTestDatabase(),
     mkdtemp(join(tmpdir(), 'gatehouse-e2e-')),
   ]);
-  const common = { DATABASE_URL: db.url, REDIS_URL: redis.url, ...QUIET };
+  const extra = { ...QUIET, ...options.env };
+  const common = { DATABASE_URL: db.url, REDIS_URL: redis.url, ...extra };
   const [authPort, auditPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
   // One at a time: on a 2-core machine, three cold tsx starts at once can exceed Fastify's plugin timeout.
   const auth = await startServiceProcess({
@@ -82,7 +86,7 @@ export async function startE2eStack(): Promise<E2eStack> {
   const gateway = await startServiceProcess({
     entry: 'services/gateway/src/server.ts',
     port: gatewayPort,
-    env: { REDIS_URL: redis.url, AUTH_URL: auth.url, AUDIT_URL: audit.url, RATE_LIMIT_MAX: '100000', ...QUIET },
+    env: { REDIS_URL: redis.url, AUTH_URL: auth.url, AUDIT_URL: audit.url, RATE_LIMIT_MAX: '100000', ...extra },
   });
   const logger = createLogger({ service: 'e2e', level: 'silent', format: 'json' });
   const pool = createPool({ url: db.url, logger, name: 'e2e' });
