@@ -4,6 +4,7 @@ import { IDENTITY_HEADERS } from '@gatehouse/contracts';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import errorHandler from './error-handler.js';
+import { requestLoggerFactory } from './logger.js';
 import { validatorCompiler } from './validators.js';
 
 /** Options of {@link createBaseApp}. */
@@ -17,7 +18,7 @@ export interface BaseAppOptions {
 
 /**
  * Creates the Fastify instance every service builds on: the process' root
- * logger, request ids taken from or put in `x-request-id`, a 64 KiB body
+ * logger (a request's child made only when it logs), request ids taken from or put in `x-request-id`, a 64 KiB body
  * limit by default, the shared error handler, strict JSON body validation
  * (see validators.ts), and `Connection: close` on replies sent while shutting down.
  *
@@ -34,6 +35,7 @@ export function createBaseApp(options: BaseAppOptions) {
     trustProxy: options.trustProxy ?? false,
     requestIdHeader: options.requestIdHeader ?? IDENTITY_HEADERS.requestId,
     genReqId: () => randomUUID(),
+    childLoggerFactory: requestLoggerFactory,
     // Plugins wait for Redis and PostgreSQL at boot; 10 s (the default) is short on a loaded node.
     pluginTimeout: 30_000,
     return503OnClosing: true,
@@ -41,11 +43,12 @@ export function createBaseApp(options: BaseAppOptions) {
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.register(errorHandler);
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header(IDENTITY_HEADERS.requestId, request.id);
     // Node closes only idle keep-alive connections on close(); a busy one would
     // otherwise outlive the shutdown grace period.
     if (!app.server.listening) reply.header('connection', 'close');
+    done(null, payload);
   });
   return app;
 }

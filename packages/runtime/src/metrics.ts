@@ -45,11 +45,15 @@ export default fp(
       registers: [registry],
     });
     app.decorate('metrics', registry);
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions.url ?? 'unmatched';
-      if (route === path) return;
-      const labels = { method: request.method, route, status_code: String(reply.statusCode) };
-      duration.observe(labels, reply.elapsedTime / 1000);
+      if (route !== path) {
+        duration.observe(
+          { method: request.method, route, status_code: String(reply.statusCode) },
+          reply.elapsedTime / 1000,
+        );
+      }
+      done();
     });
     app.get(path, { schema: { hide: true } as FastifySchema, logLevel: 'warn' }, async (_request, reply) => {
       reply.header('content-type', registry.contentType);

@@ -1,6 +1,7 @@
 import { GatehouseError } from '@gatehouse/contracts';
-import { createBaseApp, createLogger, healthPlugin } from '@gatehouse/runtime';
+import { createBaseApp, createLogger, healthPlugin, REDACT_PATHS } from '@gatehouse/runtime';
 import { Type } from '@sinclair/typebox';
+import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const app = createBaseApp({ logger: createLogger({ service: 'test', level: 'silent', format: 'json' }) });
@@ -97,5 +98,25 @@ describe('validation', () => {
   it('converts query string values to their declared types', async () => {
     const res = await app.inject('/typed-query?n=5');
     expect(res.json()).toEqual({ n: 5 });
+  });
+});
+
+describe('request loggers', () => {
+  it('write lines with the request id and redaction only at enabled levels', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const stream = { write: (line: string) => void lines.push(JSON.parse(line)) };
+    const logged = createBaseApp({ logger: pino({ level: 'warn', redact: REDACT_PATHS }, stream) });
+    logged.get('/log', async (request) => {
+      request.log.info('below the level');
+      request.log.warn({ password: 'hunter2' }, 'above the level');
+      request.log.child({ step: 'inner' }).error('from a child');
+      return {};
+    });
+    const res = await logged.inject({ url: '/log' });
+    await logged.close();
+    const requestId = res.headers['x-request-id'];
+    expect(lines.map((line) => line.msg)).toEqual(['above the level', 'from a child']);
+    expect(lines[0]).toMatchObject({ reqId: requestId, password: '[Redacted]' });
+    expect(lines[1]).toMatchObject({ reqId: requestId, step: 'inner' });
   });
 });

@@ -41,6 +41,9 @@ describe('gateway app (inject)', () => {
     const res = await app.inject({ url: '/healthz', headers: { 'x-request-id': 'client-chosen' } });
     expect(res.statusCode).toBe(200);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['strict-transport-security']).toMatch(/^max-age=\d+/);
+    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
     expect(res.headers['x-request-id']).not.toBe('client-chosen');
   });
 

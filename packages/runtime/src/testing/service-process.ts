@@ -17,6 +17,8 @@ export const NODE_TS_ARGS = [
   'tsx',
   '--import',
   '@gatehouse/telemetry/register',
+  // A CPU profile of every child process, written when it exits (docs/performance.md).
+  ...(process.env.GATEHOUSE_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.GATEHOUSE_CPU_PROF_DIR}`] : []),
 ];
 
 /**

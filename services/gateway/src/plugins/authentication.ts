@@ -41,9 +41,10 @@ export function identityHeaders(identity: Identity, requestId: string): Record<s
 export default fp(
   async function authentication(app: FastifyInstance, options: AuthenticationOptions) {
     app.decorateRequest('identity', null);
-    app.addHook('onRequest', async (request) => {
+    app.addHook('onRequest', (request, _reply, done) => {
       const headers = request.raw.headers;
       for (const name of STRIPPED) delete headers[name];
+      done();
     });
     app.decorate('requireIdentity', (role?: string) => async (request: FastifyRequest) => {
       const identity = await authenticate(request.headers.authorization, options.verifyToken, options.lookupSession);

@@ -54,13 +54,14 @@ async function consoleFiles(app: FastifyInstance, options: { root: string }): Pr
  */
 export default fp(
   async function consolePlugin(app: FastifyInstance, options: ConsoleOptions) {
-    app.addHook('onSend', async (request, reply, payload) => {
-      if (!isConsoleUrl(request.url)) return payload;
-      reply.header('content-security-policy', CONSOLE_CSP);
-      reply.header('x-content-type-options', 'nosniff');
-      reply.header('referrer-policy', 'no-referrer');
-      reply.header('cache-control', cacheControl(request, reply));
-      return payload;
+    app.addHook('onSend', (request, reply, payload, done) => {
+      if (isConsoleUrl(request.url)) {
+        reply.header('content-security-policy', CONSOLE_CSP);
+        reply.header('x-content-type-options', 'nosniff');
+        reply.header('referrer-policy', 'no-referrer');
+        reply.header('cache-control', cacheControl(request, reply));
+      }
+      done(null, payload);
     });
     app.get(ROOT, async (_request, reply) => reply.redirect(CONSOLE_BASE_PATH, 301));
     await app.register(consoleFiles, { root: options.root ?? consoleDistPath() });

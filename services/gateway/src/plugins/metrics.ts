@@ -17,8 +17,9 @@ export default fp(
       labelNames: ['route'],
       registers: [app.metrics],
     });
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       if (reply.statusCode === 429) limited.inc({ route: request.routeOptions.url ?? 'unmatched' });
+      done();
     });
   },
   { name: 'gateway-metrics', fastify: '5.x' },
