@@ -3,7 +3,7 @@
  * (a) N events XADDed, then the time until the consumer has stored them all, as events/s;
  * (b) a raw batched INSERT of the same rows into the same table, as rows/s; prints a/b;
  * (c) end-to-end lag (XADD → committed row) p50/p99 at a steady 1,000 events/s.
- * Targets: a/b ≥ 0.7, lag p99 ≤ 100 ms.
+ * Targets: a/b ≥ 0.7, lag p99 ≤ 100 ms. (a) and (b) take turns BENCH_ROUNDS (3) times; medians are reported.
  */
 import { cpus } from 'node:os';
 import { AUDIT_GROUP, AUTH_EVENTS_STREAM, type AuthEvent, createAuthEvent } from '@gatehouse/contracts';
@@ -13,10 +13,12 @@ import { AuthEventsConsumer } from '../services/audit/src/consumers/auth-events.
 import { chainHash } from '../services/audit/src/domain/canonical.js';
 import { MIGRATIONS_DIR } from '../services/audit/src/migrate.js';
 import { toChained } from '../services/audit/src/repositories/events.repository.js';
+import { cpuByCommand, cpuPerOperation } from './cpu.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 50_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
 const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 30);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const logger = createLogger({ service: 'bench', level: 'warn', format: 'json' });
 
 const server = await startRedis();
@@ -62,72 +64,94 @@ const consumer = () =>
     },
   );
 
-// (a) backlog of N events, then time until all are stored.
 const events = Array.from({ length: N }, (_, i) => makeEvent(i));
-for (let i = 0; i < N; i += 1000) {
-  const p = redis.pipeline();
-  for (const e of events.slice(i, i + 1000)) p.xadd(AUTH_EVENTS_STREAM, '*', 'event', JSON.stringify(e));
-  await p.exec();
-}
-let storedCount = 0;
-let allStored: () => void = () => undefined;
-const finished = new Promise<void>((r) => {
-  allStored = r;
-});
-onStored = (rows) => {
-  storedCount += rows.length;
-  if (storedCount >= N) allStored();
-};
-const a0 = performance.now();
-const c1 = consumer();
-c1.start();
-await finished;
-const aRate = N / ((performance.now() - a0) / 1000);
-await c1.stop();
 
-// (b) raw batched INSERT of the same rows (hashes precomputed outside the timing).
-await reset();
-let prev: Buffer = Buffer.alloc(32);
-const rows = events.map((e, i) => {
-  const chained = toChained(e, i + 1);
-  const hash = chainHash(prev, chained);
-  const row = { ...chained, prev, hash };
-  prev = hash;
-  return row;
-});
-const b0 = performance.now();
-for (let i = 0; i < rows.length; i += BATCH) {
-  const chunk = rows.slice(i, i + BATCH);
-  const col = <T>(f: (r: (typeof rows)[number]) => T) => chunk.map(f);
-  await pool.query(
-    `INSERT INTO audit_events (seq, event_id, type, version, occurred_at, source, user_id, username, session_id, ip,
-      user_agent, reason, traceparent, extra, stream_id, stored_at, prev_hash, hash)
-     SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::int[], $5::timestamptz[], $6::text[], $7::text[],
-      $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::jsonb[], $15::text[],
-      $16::timestamptz[], $17::bytea[], $18::bytea[])`,
-    [
-      col((r) => r.seq),
-      col((r) => r.eventId),
-      col((r) => r.type),
-      col((r) => r.version),
-      col((r) => r.occurredAt),
-      col((r) => r.source),
-      col((r) => r.subject),
-      col((r) => r.username),
-      col((r) => r.sessionId),
-      col((r) => r.ip),
-      col((r) => r.userAgent),
-      col((r) => r.reason),
-      col((r) => r.traceparent),
-      col(() => null),
-      col(() => '0-0'),
-      col(() => new Date().toISOString()),
-      col((r) => r.prev),
-      col((r) => r.hash),
-    ],
-  );
+/** (a) A backlog of N events in the stream, then the time until the consumer has stored them all. */
+async function consumerRound() {
+  await reset();
+  await redis.del(AUTH_EVENTS_STREAM);
+  for (let i = 0; i < N; i += 1000) {
+    const p = redis.pipeline();
+    for (const e of events.slice(i, i + 1000)) p.xadd(AUTH_EVENTS_STREAM, '*', 'event', JSON.stringify(e));
+    await p.exec();
+  }
+  let storedCount = 0;
+  const finished = new Promise<void>((resolve) => {
+    onStored = (rows) => {
+      storedCount += rows.length;
+      if (storedCount >= N) resolve();
+    };
+  });
+  const cpuBefore = cpuByCommand();
+  const started = performance.now();
+  const c1 = consumer();
+  c1.start();
+  await finished;
+  const rate = N / ((performance.now() - started) / 1000);
+  const cpu = cpuPerOperation(cpuBefore, cpuByCommand(), N);
+  await c1.stop();
+  return { rate, cpu };
 }
-const bRate = N / ((performance.now() - b0) / 1000);
+
+/** (b) A raw batched INSERT of the same rows into the same table (hashes computed before the timing). */
+async function rawRound() {
+  await reset();
+  let prev: Buffer = Buffer.alloc(32);
+  const rows = events.map((e, i) => {
+    const chained = toChained(e, i + 1);
+    const hash = chainHash(prev, chained);
+    const row = { ...chained, prev, hash };
+    prev = hash;
+    return row;
+  });
+  const cpuBefore = cpuByCommand();
+  const started = performance.now();
+  for (let i = 0; i < rows.length; i += BATCH) {
+    const chunk = rows.slice(i, i + BATCH);
+    const col = <T>(f: (r: (typeof rows)[number]) => T) => chunk.map(f);
+    await pool.query(
+      `INSERT INTO audit_events (seq, event_id, type, version, occurred_at, source, user_id, username, session_id, ip,
+        user_agent, reason, traceparent, extra, stream_id, stored_at, prev_hash, hash)
+       SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::int[], $5::timestamptz[], $6::text[], $7::text[],
+        $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::jsonb[], $15::text[],
+        $16::timestamptz[], $17::bytea[], $18::bytea[])`,
+      [
+        col((r) => r.seq),
+        col((r) => r.eventId),
+        col((r) => r.type),
+        col((r) => r.version),
+        col((r) => r.occurredAt),
+        col((r) => r.source),
+        col((r) => r.subject),
+        col((r) => r.username),
+        col((r) => r.sessionId),
+        col((r) => r.ip),
+        col((r) => r.userAgent),
+        col((r) => r.reason),
+        col((r) => r.traceparent),
+        col(() => null),
+        col(() => '0-0'),
+        col(() => new Date().toISOString()),
+        col((r) => r.prev),
+        col((r) => r.hash),
+      ],
+    );
+  }
+  const rate = N / ((performance.now() - started) / 1000);
+  return { rate, cpu: cpuPerOperation(cpuBefore, cpuByCommand(), N) };
+}
+
+// (a) and (b) take turns, BENCH_ROUNDS times; each rate is the median of its rounds (this machine's speed drifts).
+const consumerRounds: Awaited<ReturnType<typeof consumerRound>>[] = [];
+const rawRounds: Awaited<ReturnType<typeof rawRound>>[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  consumerRounds.push(await consumerRound());
+  rawRounds.push(await rawRound());
+}
+const medianOf = <T extends { rate: number }>(runs: T[]) =>
+  [...runs].sort((x, y) => x.rate - y.rate)[Math.floor(runs.length / 2)] as T;
+const { rate: aRate, cpu: aCpuPerEvent } = medianOf(consumerRounds);
+const { rate: bRate, cpu: bCpuPerRow } = medianOf(rawRounds);
 
 // (c) steady 1,000 events/s; lag = commit (consumer callback after COMMIT) − XADD time.
 await reset();
@@ -164,8 +188,13 @@ lags.sort((x, y) => x - y);
 const pct = (p: number) => lags[Math.min(lags.length - 1, Math.floor((p / 100) * lags.length))] ?? 0;
 
 console.log(`machine: ${cpus().length} CPUs, ${cpus()[0]?.model}, node ${process.version}`);
-console.log(`(a) consumer: ${N} events stored at ${aRate.toFixed(0)} events/s (batch ${BATCH})`);
-console.log(`(b) raw batched INSERT: ${bRate.toFixed(0)} rows/s`);
+const rates = (runs: { rate: number }[]) => runs.map((r) => r.rate.toFixed(0)).join(', ');
+console.log(`(a) consumer: ${N} events stored at ${aRate.toFixed(0)} events/s, median of ${ROUNDS} (${rates(consumerRounds)}; batch ${BATCH})`);
+console.log(`(b) raw batched INSERT: ${bRate.toFixed(0)} rows/s, median of ${ROUNDS} (${rates(rawRounds)})`);
+const cpu = (rows: (readonly [string, number])[]) =>
+  rows.map(([name, micros]) => `${name} ${micros.toFixed(1)}`).join(', ');
+console.log(`CPU µs per event in (a), by process: ${cpu(aCpuPerEvent)}`);
+console.log(`CPU µs per row in (b), by process: ${cpu(bCpuPerRow)}`);
 console.log(`a/b = ${(aRate / bRate).toFixed(2)} (target >= 0.7)`);
 console.log(
   `(c) lag at 1,000 events/s over ${STEADY_SECONDS} s: p50 ${pct(50).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms, max ${pct(100).toFixed(1)} ms (target p99 <= 100 ms)`,

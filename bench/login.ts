@@ -8,7 +8,6 @@
  * Usage: npm run bench:login [-- --seconds 10 --sessions 100000 --no-write]
  */
 import { execSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import { closeRedis, createLogger, createPool, createRedis, waitForRedis } from 
 import { createTestDatabase, freePort, startRedis, startServiceProcess } from '@gatehouse/runtime/testing';
 import autocannon from 'autocannon';
 import { createSession } from '../services/auth/src/domain/sessions.js';
+import { cpuByCommand, cpuPerOperation, LABELS } from './cpu.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -31,46 +31,6 @@ const SECONDS = Number(opts.seconds);
 const SESSIONS = Number(opts.sessions);
 const CONCURRENCY = 8;
 const logger = createLogger({ service: 'bench', level: 'silent', format: 'json' });
-
-/** Names for processes of this run; every other process is counted under its command name. */
-const LABELS = new Map<string, string>([[String(process.pid), 'bench (load generator, argon2 baseline)']]);
-
-/** CPU seconds used so far by every process on the machine, summed by label or command name (Linux /proc). */
-function cpuByCommand(): Map<string, number> {
-  const totals = new Map<string, number>();
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const command = LABELS.get(pid) ?? stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const seconds = (Number(fields[11]) + Number(fields[12])) / 100;
-    totals.set(command, (totals.get(command) ?? 0) + seconds);
-    if (LABELS.has(pid)) totals.set(`${command}: its main thread`, threadSeconds(pid));
-  }
-  return totals;
-}
-
-function threadSeconds(pid: string): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU µs per completed operation, by command, between two {@link cpuByCommand} readings. */
-function cpuPerOperation(before: Map<string, number>, after: Map<string, number>, operations: number) {
-  return [...after]
-    .map(([command, seconds]) => [command, ((seconds - (before.get(command) ?? 0)) * 1e6) / operations] as const)
-    .filter(([, micros]) => micros >= 1)
-    .sort((a, b) => b[1] - a[1]);
-}
 
 /** Runs `run` (which returns how many operations it completed) and returns operations per second and CPU per operation. */
 async function measured(run: () => Promise<number>) {
@@ -232,6 +192,7 @@ async function main() {
         LOGIN_MAX_ATTEMPTS_PER_IP: '100000000',
       },
     });
+    LABELS.set(String(process.pid), 'bench (load generator, argon2 baseline)');
     LABELS.set(String(auth.child.pid), 'auth (HTTP, argon2 threads)');
     const logins = await loginRate(auth.url, 'bench', password);
     await auth.kill();

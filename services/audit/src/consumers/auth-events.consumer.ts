@@ -1,7 +1,18 @@
 import { channel } from 'node:diagnostics_channel';
 import { AUTH_EVENTS_DEAD_STREAM, EVENT_FIELD } from '@gatehouse/contracts';
 import { type Logger, type Pool, type Redis, withLinkedSpan } from '@gatehouse/runtime';
-import { type BatchResult, type DeadLetter, storeBatch } from '../repositories/events.repository.js';
+import {
+  type BatchResult,
+  type ChainHead,
+  chainAfter,
+  type DeadLetter,
+  headAfter,
+  type ReadyBatch,
+  readChainHead,
+  readyToInsert,
+  sameHead,
+  storeBatch,
+} from '../repositories/events.repository.js';
 import {
   claimIdle,
   ensureGroup,
@@ -52,6 +63,22 @@ export interface ConsumerStatus {
   lastError: string | null;
 }
 
+/** Entries sorted for storing, with their events chained in advance when the head was predictable. */
+interface PreparedBatch extends SortedBatch {
+  /** Raw entries read (stored, dead-lettered or deleted). */
+  entries: number;
+  ready?: ReadyBatch;
+}
+
+/** `Promise.withResolvers()`, which Node 20 lacks. */
+function withResolvers(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = () => {};
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
 /** The `auth-events` consumer of the `audit` group. */
 export class AuthEventsConsumer {
   readonly status: ConsumerStatus;
@@ -60,6 +87,15 @@ export class AuthEventsConsumer {
   private blockedId: number | null = null;
   private clientId: number | undefined;
   private wake: (() => void) | undefined;
+  /**
+   * The head the next prepared batch is chained after: where the batches
+   * prepared so far will leave it. Unknown at start, after a failure, and
+   * when another writer moved the head; then the batches in flight are
+   * waited for and it is taken from the last stored batch or the database.
+   */
+  private nextHead: ChainHead | undefined;
+  /** The head the last stored batch left. */
+  private storedHead: ChainHead | undefined;
   private readonly log: Logger;
 
   constructor(
@@ -98,29 +134,57 @@ export class AuthEventsConsumer {
     let lastClaim = 0;
     // The next batch is read while the current one commits; its entries stay pending until handled.
     let prefetch: Promise<RawEntry[]> | undefined;
+    // Batches not yet acknowledged, oldest first: the one being stored, and the one before
+    // while its XACK is on its way. The next batch is read, parsed, chained and serialized
+    // while one is stored, so the consumer's work overlaps PostgreSQL's; stores run one at a time.
+    let handling: Promise<void>[] = [];
+    let committed: Promise<unknown> = Promise.resolve();
+    const drain = async () => {
+      const settled = await Promise.allSettled(handling);
+      handling = [];
+      committed = Promise.resolve();
+      for (const result of settled) if (result.status === 'rejected') throw result.reason;
+    };
     while (!this.stopping) {
       try {
         if (this.status.state === 'starting') await ensureGroup(this.deps.redis, this.options.ref);
         if (Date.now() - lastClaim >= this.options.claimIntervalMs) {
+          await drain();
           await this.claimAbandoned();
           lastClaim = Date.now();
         }
         if (replayOwn) {
           const own = await this.readOwn(this.status.state === 'starting');
           if (own.entries.length === 0) replayOwn = false;
-          else await this.handle(own.entries, own.deliveries);
+          else await this.handle(this.prepare(own.entries, own.deliveries));
         } else {
           const entries = await (prefetch ?? this.readBlocking());
           prefetch = undefined;
           if (entries.length > 0) {
             if (!this.stopping) prefetch = this.readBlocking();
-            await this.handle(entries);
+            if (this.nextHead === undefined) {
+              await drain();
+              this.nextHead = this.storedHead ?? (await readChainHead(this.deps.pool));
+            }
+            const batch = this.prepare(entries);
+            await committed;
+            if (handling.length === 2) await handling.shift();
+            const { promise: stored, resolve: inDatabase } = withResolvers();
+            const handled = this.handle(batch, inDatabase);
+            handled.catch(() => undefined);
+            handling.push(handled);
+            committed = Promise.race([stored, handled]);
+          } else {
+            await drain();
           }
         }
         if (this.status.state !== 'running') this.log.info('audit consumer running');
         this.status.state = 'running';
         this.status.lastError = null;
       } catch (err) {
+        await drain().catch(() => undefined);
+        this.nextHead = undefined;
+        this.storedHead = undefined;
         if (this.stopping) break;
         this.status.state = this.status.state === 'starting' ? 'starting' : 'paused';
         this.status.lastError = (err as Error).message;
@@ -131,9 +195,10 @@ export class AuthEventsConsumer {
         replayOwn = true;
       }
     }
+    await drain().catch((err) => this.log.warn({ err }, 'last batch left pending'));
     const rest = await prefetch?.catch(() => []);
     if (rest && rest.length > 0)
-      await this.handle(rest).catch((err) => this.log.warn({ err }, 'last batch left pending'));
+      await this.handle(this.prepare(rest)).catch((err) => this.log.warn({ err }, 'last batch left pending'));
   }
 
   /**
@@ -168,24 +233,39 @@ export class AuthEventsConsumer {
       });
       if (page.entries.length > 0) {
         this.log.info({ claimed: page.entries.length }, 'claimed entries left pending by another consumer');
-        await this.handle(page.entries, page.deliveries);
+        await this.handle(this.prepare(page.entries, page.deliveries));
       }
       start = page.next;
     } while (start !== '0-0' && !this.stopping);
   }
 
-  /** Stores a batch, then dead-letters and acknowledges it: XACK only after COMMIT. */
-  private async handle(entries: RawEntry[], deliveries?: Map<string, number> | undefined): Promise<void> {
-    const batch = sortEntries(entries, {
+  /**
+   * Parses and sorts entries, and chains their events after {@link nextHead}
+   * when it is known. The chain is checked against the real head when stored.
+   */
+  private prepare(entries: RawEntry[], deliveries?: Map<string, number>): PreparedBatch {
+    const sorted = sortEntries(entries, {
       maxDeliveries: this.options.maxDeliveries,
       ...(deliveries ? { deliveries } : {}),
     });
+    const batch: PreparedBatch = { ...sorted, entries: entries.length };
+    if (this.nextHead !== undefined && batch.events.length > 0) {
+      const chain = chainAfter(this.nextHead, batch.events);
+      batch.ready = readyToInsert(chain, new Date());
+      this.nextHead = headAfter(chain);
+    }
+    return batch;
+  }
+
+  /** Stores a batch, then dead-letters and acknowledges it: XACK only after COMMIT. */
+  private async handle(batch: PreparedBatch, committed?: () => void): Promise<void> {
     const started = performance.now();
     const traceparents = batch.events.map((e) => e.event.traceparent);
-    const attributes = { 'messaging.system': 'redis', 'messaging.batch.message_count': entries.length };
+    const attributes = { 'messaging.system': 'redis', 'messaging.batch.message_count': batch.entries };
     const result = await withLinkedSpan('auth-events process', traceparents, attributes, () => this.store(batch));
+    committed?.();
     const seconds = (performance.now() - started) / 1000;
-    const message: BatchMessage = { entries: entries.length, stored: result.stored.length, seconds };
+    const message: BatchMessage = { entries: batch.entries, stored: result.stored.length, seconds };
     if (batchChannel.hasSubscribers) batchChannel.publish(message);
     const { redis } = this.deps;
     const pipeline = redis.pipeline();
@@ -203,11 +283,18 @@ export class AuthEventsConsumer {
     if (result.stored.length > 0) this.deps.onStored?.(result.stored);
   }
 
-  private async store(batch: SortedBatch): Promise<BatchResult> {
+  private async store(batch: PreparedBatch): Promise<BatchResult> {
     const consumer = this.options.ref.consumer;
     try {
-      return await storeBatch(this.deps.pool, { ...batch, consumer, now: new Date() });
+      const result = await storeBatch(this.deps.pool, { ...batch, consumer, now: new Date() });
+      this.storedHead = result.head ?? this.storedHead;
+      // Chained after another head than the real one: the batches chained after this one are too.
+      if (batch.ready && !(result.head && sameHead(result.head, headAfter(batch.ready.chain))))
+        this.nextHead = undefined;
+      return result;
     } catch (err) {
+      this.storedHead = undefined;
+      this.nextHead = undefined;
       if (!isDataError(err)) throw err;
     }
     // PostgreSQL refused some row: store one by one so only the bad ones become dead letters.

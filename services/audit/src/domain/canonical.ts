@@ -57,7 +57,7 @@ export function canonicalJson(value: unknown): string {
  * as key-sorted JSON.
  */
 export function canonicalEvent(e: ChainedEvent): string {
-  return JSON.stringify([
+  const fixed = JSON.stringify([
     'gatehouse.audit.event.v1',
     e.seq,
     e.eventId.toLowerCase(),
@@ -72,7 +72,8 @@ export function canonicalEvent(e: ChainedEvent): string {
     e.userAgent,
     e.reason,
     e.traceparent,
-  ]).replace(/]$/, `,${e.extra === null ? 'null' : canonicalJson(e.extra)}]`);
+  ]);
+  return `${fixed.slice(0, -1)},${e.extra === null ? 'null' : canonicalJson(e.extra)}]`;
 }
 
 /** `sha256(prevHash || canonicalEvent(e))`. */
@@ -82,8 +83,13 @@ export function chainHash(prevHash: Buffer, e: ChainedEvent): Buffer {
 
 /** Unknown envelope fields, or null when there are none. */
 export function extraFields(event: AuthEvent): Record<string, unknown> | null {
-  const extra = Object.fromEntries(Object.entries(event).filter(([k]) => !KNOWN_FIELDS.has(k)));
-  return Object.keys(extra).length === 0 ? null : extra;
+  let extra: Record<string, unknown> | null = null;
+  for (const key in event) {
+    if (KNOWN_FIELDS.has(key)) continue;
+    extra ??= {};
+    extra[key] = (event as Record<string, unknown>)[key];
+  }
+  return extra;
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
