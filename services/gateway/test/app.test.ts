@@ -72,6 +72,15 @@ describe('gateway app (inject)', () => {
     expect([...statuses]).toEqual([401]);
   });
 
+  it('leaves browser security headers off forward-auth answers, which only proxies read', async () => {
+    const verify = await app.inject({ url: '/verify', remoteAddress: '198.51.100.2' });
+    expect(verify.statusCode).toBe(401);
+    expect(verify.headers['content-security-policy']).toBeUndefined();
+    expect(verify.headers['x-request-id']).toBeDefined();
+    const proxied = await app.inject({ url: '/api/x/orders', remoteAddress: '198.51.100.2' });
+    expect(proxied.headers['content-security-policy']).toContain("default-src 'self'");
+  });
+
   it('answers a bearer challenge for a token signed by an unknown key', async () => {
     const res = await app.inject({
       url: '/api/x/y',
