@@ -51,7 +51,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       audience: options.audience,
       now: now(),
     });
-    cache?.set(token, payload, { ttl: Math.max(1, payload.exp * 1000 + skewMs - now()) });
+    // No per-entry TTL (it makes every lookup check ages): each hit checks `exp`, an expired
+    // entry is dropped when it is next presented, and the LRU bound evicts the rest.
+    cache?.set(token, payload);
     return payload;
   };
 }
