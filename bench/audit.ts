@@ -189,7 +189,9 @@ const pct = (p: number) => lags[Math.min(lags.length - 1, Math.floor((p / 100) *
 
 console.log(`machine: ${cpus().length} CPUs, ${cpus()[0]?.model}, node ${process.version}`);
 const rates = (runs: { rate: number }[]) => runs.map((r) => r.rate.toFixed(0)).join(', ');
-console.log(`(a) consumer: ${N} events stored at ${aRate.toFixed(0)} events/s, median of ${ROUNDS} (${rates(consumerRounds)}; batch ${BATCH})`);
+console.log(
+  `(a) consumer: ${N} events stored at ${aRate.toFixed(0)} events/s, median of ${ROUNDS} (${rates(consumerRounds)}; batch ${BATCH})`,
+);
 console.log(`(b) raw batched INSERT: ${bRate.toFixed(0)} rows/s, median of ${ROUNDS} (${rates(rawRounds)})`);
 const cpu = (rows: (readonly [string, number])[]) =>
   rows.map(([name, micros]) => `${name} ${micros.toFixed(1)}`).join(', ');
