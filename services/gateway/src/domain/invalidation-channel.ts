@@ -27,7 +27,8 @@ export class InvalidationChannel {
   #generation = 0;
   #pinging = false;
   #clientId: number | undefined;
-  #waiting: Array<(ok: boolean) => void> = [];
+  /** The callers waiting for the next PING: one promise they all share. */
+  #next: { promise: Promise<boolean>; resolve: (ok: boolean) => void } | undefined;
   #syncing = false;
   readonly #timer: NodeJS.Timeout;
 
@@ -74,13 +75,19 @@ export class InvalidationChannel {
    */
   sync(): Promise<boolean> {
     if (this.#clientId === undefined) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      this.#waiting.push(resolve);
-      if (this.#syncing) return;
-      // Wait for the rest of this turn's requests so they share one PING.
-      this.#syncing = true;
-      setImmediate(() => this.#sendSync());
-    });
+    if (this.#next === undefined) {
+      let resolve = (_ok: boolean) => {};
+      const promise = new Promise<boolean>((r) => {
+        resolve = r;
+      });
+      this.#next = { promise, resolve };
+      if (!this.#syncing) {
+        // Wait for the rest of this turn's requests so they share one PING.
+        this.#syncing = true;
+        setImmediate(() => this.#sendSync());
+      }
+    }
+    return this.#next.promise;
   }
 
   /** Stops the heartbeat; the connection itself is closed by its owner. */
@@ -112,9 +119,9 @@ export class InvalidationChannel {
   }
 
   #sendSync(): void {
-    const batch = this.#waiting;
-    this.#waiting = [];
-    if (batch.length === 0) {
+    const batch = this.#next;
+    this.#next = undefined;
+    if (batch === undefined) {
       this.#syncing = false;
       return;
     }
@@ -127,7 +134,7 @@ export class InvalidationChannel {
       settled = true;
       clearTimeout(timer);
       if (ok) this.#aliveAt = Math.max(this.#aliveAt, sentAt);
-      for (const resolve of batch) resolve(ok);
+      batch.resolve(ok);
       this.#sendSync();
     };
     const timer = setTimeout(() => settle(false), this.syncTimeoutMs);
