@@ -46,7 +46,9 @@ export function sortEntries(
       dead(`invalid envelope: ${parsed.reason}`);
       continue;
     }
-    const unstorable = unstorableReason(parsed.event);
+    // A NUL or a lone surrogate can only come from a \u escape: valid JSON has no raw NUL, and
+    // text decoded from UTF-8 has no lone surrogate. Most payloads have no escape at all.
+    const unstorable = payload.includes('\\u') ? unstorableReason(parsed.event) : null;
     if (unstorable) dead(`unstorable envelope: ${unstorable}`);
     else sorted.events.push({ streamId, event: parsed.event });
   }

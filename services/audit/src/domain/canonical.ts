@@ -100,8 +100,8 @@ function badText(value: unknown): string | null {
     return LONE_SURROGATE.test(value) ? 'contains a lone surrogate' : null;
   }
   if (value === null || typeof value !== 'object') return null;
-  for (const [k, v] of Object.entries(value)) {
-    const reason = badText(k) ?? badText(v);
+  for (const key in value) {
+    const reason = badText(key) ?? badText((value as Record<string, unknown>)[key]);
     if (reason) return reason;
   }
   return null;
