@@ -65,6 +65,9 @@ export function headAfter(batch: ChainedBatch): ChainHead {
 /** Whether two heads are the same point of the chain. */
 export const sameHead = (a: ChainHead, b: ChainHead) => a.seq === b.seq && a.hash.equals(b.hash);
 
+/** A time already in the canonical form (`toISOString()`: UTC, milliseconds), as auth writes it. */
+const CANONICAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /** Maps an envelope to the chained fields, before its seq is known. */
 export function toChained(event: AuthEvent, seq: number): ChainedEvent {
   return {
@@ -72,7 +75,7 @@ export function toChained(event: AuthEvent, seq: number): ChainedEvent {
     eventId: event.id.toLowerCase(),
     type: event.type,
     version: event.version,
-    occurredAt: new Date(event.occurredAt).toISOString(),
+    occurredAt: CANONICAL_TIME.test(event.occurredAt) ? event.occurredAt : new Date(event.occurredAt).toISOString(),
     source: event.source,
     subject: event.subject,
     username: event.username,
