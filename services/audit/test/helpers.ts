@@ -146,6 +146,12 @@ export async function makeApp(
 }
 
 /** Stores events directly (no stream), as the consumer would. */
+/** Empties the trail: no events, digests or retention cuts, and the chain head back at genesis. */
+export async function emptyTrail(pool: Pool) {
+  await pool.query('TRUNCATE audit_events, audit_digests, audit_retention_cuts');
+  await pool.query("UPDATE audit_chain_head SET seq = 0, hash = decode(repeat('00', 32), 'hex')");
+}
+
 export async function storeDirect(pool: Pool, events: AuthEvent[]) {
   let n = 0;
   for (let i = 0; i < events.length; i += 1000) {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyTrail } from '../src/domain/verify.js';
 import { writeDigest } from '../src/repositories/digests.repository.js';
 import { applyRetention } from '../src/repositories/retention.repository.js';
-import { createEnv, type Env, fullEvent, makeApp, storeDirect, testKeys } from './helpers.js';
+import { createEnv, type Env, emptyTrail, fullEvent, makeApp, storeDirect, testKeys } from './helpers.js';
 
 let env: Env;
 const keys = testKeys();
@@ -59,8 +59,7 @@ describe('retention', () => {
   });
 
   it('cuts at the last digest inside the old prefix, resumes verify there, and refuses to delete a broken chain', async () => {
-    await env.pool.query('TRUNCATE audit_events, audit_digests, audit_retention_cuts');
-    await env.pool.query(`UPDATE audit_chain_head SET seq = 0, hash = decode(repeat('00', 32), 'hex')`);
+    await emptyTrail(env.pool);
     await storeDirect(env.pool, events(10, 400));
     await writeDigest(env.pool, keys); // 1..10
     await storeDirect(env.pool, events(10, 400));

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { GENESIS_HASH } from '../src/domain/canonical.js';
 import { verifyTrail } from '../src/domain/verify.js';
 import {
   chainAfter,
@@ -9,7 +8,7 @@ import {
   readyToInsert,
   storeBatch,
 } from '../src/repositories/events.repository.js';
-import { createEnv, type Env, fullEvent, storeDirect, testKeys } from './helpers.js';
+import { createEnv, type Env, emptyTrail, fullEvent, storeDirect, testKeys } from './helpers.js';
 
 let env: Env;
 const keys = testKeys();
@@ -21,8 +20,7 @@ afterAll(async () => {
   await env.close();
 });
 beforeEach(async () => {
-  await env.pool.query('TRUNCATE audit_events, audit_digests');
-  await env.pool.query('UPDATE audit_chain_head SET seq = 0, hash = $1', [GENESIS_HASH]);
+  await emptyTrail(env.pool);
 });
 
 let streamSeq = 0;

@@ -4,7 +4,7 @@ import { chainHash, GENESIS_HASH } from '../src/domain/canonical.js';
 import { verifyTrail } from '../src/domain/verify.js';
 import { readChainPage } from '../src/repositories/chain.repository.js';
 import { writeDigest } from '../src/repositories/digests.repository.js';
-import { AUDITOR, createEnv, type Env, fullEvent, makeApp, storeDirect, testKeys } from './helpers.js';
+import { AUDITOR, createEnv, type Env, emptyTrail, fullEvent, makeApp, storeDirect, testKeys } from './helpers.js';
 
 let env: Env;
 const keys = testKeys();
@@ -16,8 +16,7 @@ afterAll(async () => {
   await env.close();
 });
 beforeEach(async () => {
-  await env.pool.query('TRUNCATE audit_events, audit_digests');
-  await env.pool.query('UPDATE audit_chain_head SET seq = 0, hash = $1', [GENESIS_HASH]);
+  await emptyTrail(env.pool);
 });
 
 const events = (n: number) =>
