@@ -174,6 +174,8 @@ export class AuthEventsConsumer {
             handled.catch(() => undefined);
             handling.push(handled);
             committed = Promise.race([stored, handled]);
+            // Its failure is reported by `handling`; this copy must not count as unhandled.
+            committed.catch(() => undefined);
           } else {
             await drain();
           }
