@@ -15,6 +15,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createUser } from '@gatehouse/auth';
+import { startAuthProcess } from '@gatehouse/auth/testing';
 import { createLogger, createPool } from '@gatehouse/runtime';
 import {
   createTestDatabase,
@@ -187,14 +188,11 @@ async function main(): Promise<void> {
     cleanup.push(() => proxy.stop());
     const hello = await helper('hello');
     cleanup.push(() => hello.stop());
-    const auth = await startServiceProcess({
-      entry: 'services/auth/src/server.ts',
-      port: await freePort(),
+    const auth = await startAuthProcess({
+      databaseUrl: db.url,
+      redisUrl: redis.url,
+      keyFile: join(keyDir, 'k.pem'),
       env: {
-        DATABASE_URL: db.url,
-        REDIS_URL: redis.url,
-        JWT_GENERATE_KEY: 'true',
-        JWT_PRIVATE_KEY_FILE: join(keyDir, 'k.pem'),
         LOGIN_MAX_ATTEMPTS: '1000000',
         LOGIN_MAX_ATTEMPTS_PER_IP: '1000000',
         LOG_LEVEL: 'warn',

@@ -13,9 +13,10 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRedisContext, createUser, hashPassword, migrateAuth, verifyPassword } from '@gatehouse/auth';
+import { startAuthProcess } from '@gatehouse/auth/testing';
 import { AUTH_EVENTS_STREAM } from '@gatehouse/contracts';
 import { closeRedis, createLogger, createPool, createRedis, waitForRedis } from '@gatehouse/runtime';
-import { createTestDatabase, freePort, startRedis, startServiceProcess } from '@gatehouse/runtime/testing';
+import { createTestDatabase, startRedis } from '@gatehouse/runtime/testing';
 import autocannon from 'autocannon';
 import { createSession } from '../services/auth/src/domain/sessions.js';
 import { cpuByCommand, cpuPerOperation, LABELS } from './cpu.js';
@@ -181,14 +182,11 @@ async function main() {
     const password = 'bench-password-0123';
     await createUser({ pool }, { username: 'bench', password, roles: ['user'] });
     await pool.end();
-    const auth = await startServiceProcess({
-      entry: 'services/auth/src/server.ts',
-      port: await freePort(),
+    const auth = await startAuthProcess({
+      databaseUrl: db.url,
+      redisUrl: redis.url,
+      keyFile: join(dir, 'signing.pem'),
       env: {
-        DATABASE_URL: db.url,
-        REDIS_URL: redis.url,
-        JWT_GENERATE_KEY: 'true',
-        JWT_PRIVATE_KEY_FILE: join(dir, 'signing.pem'),
         LOG_LEVEL: 'warn',
         LOGIN_MAX_ATTEMPTS: '100000000',
         LOGIN_MAX_ATTEMPTS_PER_IP: '100000000',

@@ -2,13 +2,12 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startAuthProcess } from '@gatehouse/auth/testing';
 import { createLogger, createPool } from '@gatehouse/runtime';
 import {
   createTestDatabase,
-  freePort,
   type ServiceProcess,
   startRedis,
-  startServiceProcess,
   type TestDatabase,
   type TestRedis,
   waitFor,
@@ -30,16 +29,11 @@ beforeAll(async () => {
     mkdtemp(join(tmpdir(), 'gatehouse-auth-')),
   ]);
   await writeFile(join(dir, 'old.pub.pem'), oldKey.export({ format: 'pem', type: 'spki' }));
-  auth = await startServiceProcess({
-    entry: 'services/auth/src/server.ts',
-    port: await freePort(),
-    env: {
-      DATABASE_URL: db.url,
-      REDIS_URL: redis.url,
-      JWT_GENERATE_KEY: 'true',
-      JWT_PRIVATE_KEY_FILE: join(dir, 'keys', 'signing.pem'),
-      JWT_PUBLIC_KEY_FILES: join(dir, 'old.pub.pem'),
-    },
+  auth = await startAuthProcess({
+    databaseUrl: db.url,
+    redisUrl: redis.url,
+    keyFile: join(dir, 'keys', 'signing.pem'),
+    env: { JWT_PUBLIC_KEY_FILES: join(dir, 'old.pub.pem') },
   });
 });
 afterAll(async () => {

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createUser } from '@gatehouse/auth';
+import { startAuthProcess } from '@gatehouse/auth/testing';
 import { AUTH_EVENTS_STREAM, type AuthEvent, EVENT_FIELD } from '@gatehouse/contracts';
 import { closeRedis, createLogger, createPool, createRedis, type Pool, type Redis } from '@gatehouse/runtime';
 import {
@@ -58,13 +59,13 @@ export async function startE2eStack(options: { env?: Record<string, string> } = 
   const common = { DATABASE_URL: db.url, REDIS_URL: redis.url, ...extra };
   const [authPort, auditPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
   // One at a time: on a 2-core machine, three cold tsx starts at once can exceed Fastify's plugin timeout.
-  const auth = await startServiceProcess({
-    entry: 'services/auth/src/server.ts',
+  const auth = await startAuthProcess({
+    databaseUrl: db.url,
+    redisUrl: redis.url,
+    keyFile: join(dir, 'jwt.pem'),
     port: authPort,
     env: {
-      ...common,
-      JWT_GENERATE_KEY: 'true',
-      JWT_PRIVATE_KEY_FILE: join(dir, 'jwt.pem'),
+      ...extra,
       LOGIN_MAX_ATTEMPTS: '100000',
       LOGIN_MAX_ATTEMPTS_PER_IP: '100000',
       LOGIN_MAX_FAILURES: '100000',

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createUser } from '@gatehouse/auth';
+import { startAuthProcess } from '@gatehouse/auth/testing';
 import { closeRedis, createLogger, createPool, createRedis, type Pool, type Redis } from '@gatehouse/runtime';
 import {
   createTestDatabase,
@@ -37,7 +38,6 @@ export interface Stack {
 }
 
 const GATEWAY_ENTRY = 'services/gateway/src/server.ts';
-const AUTH_ENTRY = 'services/auth/src/server.ts';
 
 /** Starts a whole stack; `gatewayEnv` overrides the gateways' variables. */
 export async function startStack(options: { gateways?: number; gatewayEnv?: Record<string, string> } = {}) {
@@ -48,14 +48,11 @@ export async function startStack(options: { gateways?: number; gatewayEnv?: Reco
     startEchoUpstream(),
   ]);
   const keyFile = join(keyDir, 'signing.pem');
-  const auth = await startServiceProcess({
-    entry: AUTH_ENTRY,
-    port: await freePort(),
+  const auth = await startAuthProcess({
+    databaseUrl: db.url,
+    redisUrl: redis.url,
+    keyFile,
     env: {
-      DATABASE_URL: db.url,
-      REDIS_URL: redis.url,
-      JWT_GENERATE_KEY: 'true',
-      JWT_PRIVATE_KEY_FILE: keyFile,
       LOGIN_MAX_ATTEMPTS: '100000',
       LOGIN_MAX_ATTEMPTS_PER_IP: '100000',
       LOGIN_MAX_FAILURES: '100000',
