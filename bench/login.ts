@@ -253,10 +253,10 @@ function report({ logins, argon, memory, m }: Result) {
   console.log(details.join('\n'));
   console.log(`machine: ${m.nproc} CPUs (${m.model}), Node ${m.node}, redis ${m.redisVersion}, load ${m.load}`);
   if (!opts['no-write'])
-    void writeSection(table, details, m).then(() => console.log('written to docs/performance.md ## Login'));
+    void writeSection(table, details, m, memory).then(() => console.log('written to docs/performance.md ## Login'));
 }
 
-async function writeSection(table: string, details: string[], m: ReturnType<typeof machine>) {
+async function writeSection(table: string, details: string[], m: ReturnType<typeof machine>, memory: Result['memory']) {
   const section = `## Login
 
 Command: \`npm run bench:login\` (bench/login.ts: private redis-server, fresh
@@ -273,24 +273,28 @@ ${details.join('\n')}
 The argon2id verification (m=19456 KiB, t=2, p=1, on libuv's thread pool) is
 the physical limit of a login. Everything else a login costs is in the CPU
 lines above: the auth process' main thread (HTTP, one indexed SELECT, two Lua
-scripts, an Ed25519 signature) about 1 ms, Redis and PostgreSQL about 0.2 ms
+scripts, an Ed25519 signature) 0.75–1 ms, Redis and PostgreSQL about 0.2 ms
 each, the load generator about 0.2 ms. On these two vCPUs, which behave as one
 core's two hyperthreads, that work runs beside the argon2 threads and slows
-them, so the ratio moves between runs (0.78–0.91 over the day).
+them, so the ratio moves between runs and between machines (the summary at
+the top of this page gives the range seen).
 
 A session hash keeps every value under 64 bytes (the user agent is a 16-hex
-digest), so it stays in Redis' listpack encoding; \`MEMORY USAGE\` meets the
-target. \`INFO used_memory\` adds the key's dictionary entry, its TTL entry and
-the allocator's rounding. Measured with redis-cli on the same Redis, one-letter
-field names would bring the hash, key and TTL to about 260 B; the readable
-names (\`HGETALL session:…\` is how operators look at a session) were kept.
+digest), so it stays in Redis' listpack encoding, and its fields carry the
+access token's short claim names (\`sub\`, \`name\`, \`iat\`, \`exp\`, …): every
+byte of a field name is stored in every session: the long names (\`userId\`,
+\`createdAt\`, …) made the listpack 19 bytes longer, which cost 32 B whenever it
+crossed an allocator size class (with the long names the first two memory
+rows were 253 B and 336 B on 2026-11-26: 21 B more per session on average). \`INFO used_memory\` adds the key's dictionary entry, its TTL entry, the
+dictionaries' buckets and the allocator's rounding.
 
-The \`user_sessions:{userId}\` index (a set of sids, two sessions per user here)
-is the difference between the last two memory rows: Redis 7.0 stores a set of
-non-integer members as a hashtable whatever its size; Redis 7.2 and later keep
-small sets as listpacks (\`set-max-listpack-entries\`), which shrinks that part.
-Measured the same way, a sorted set (listpack on 7.0) would cost about 105 B per
-session instead of 160 B: still over the target with the index counted.
+The \`user_sessions:{userId}\` index (a sorted set of sids scored by each
+session's end; two sessions per user here) is the difference between the last
+two memory rows. A small sorted set stays a listpack on Redis 7.0, where a set
+of strings is a hashtable (about 75 B more per session, measured the same
+way); what is left is mostly the cost of one more key per user. With the index
+counted a session costs more than the 300 B target: a million sessions and
+their index take about ${fmt((memory.totalBytes * 1e6) / 2 ** 20)} MiB of the field note's 1 GiB.
 `;
   const path = 'docs/performance.md';
   const current = await readFile(path, 'utf8').catch(() => '');

@@ -114,11 +114,11 @@ describe('gatehouse operations commands', { timeout: 90_000 }, () => {
     const bulk = redis.pipeline();
     for (let i = 0; i < 1500; i++) {
       bulk.hset(sessionKey(`bulk${i}`), {
-        userId: 'u-bulk',
-        username: 'bulk',
+        sub: 'u-bulk',
+        name: 'bulk',
         roles: '',
-        createdAt: '1',
-        expiresAt: '2',
+        iat: '1',
+        exp: '2',
         ip: '10.0.0.1',
         ua: 'x',
       });
@@ -159,7 +159,7 @@ describe('gatehouse operations commands', { timeout: 90_000 }, () => {
     expect(await lastEvent()).toMatchObject({ type: 'auth.logout', sessionId: sid, reason: 'admin_revoked' });
     const all = await json(['sessions', 'revoke', '--user', 'alice']);
     expect(all).toEqual({ revoked: 2, userId: users.alice });
-    expect(await redis.scard(`user_sessions:${users.alice}`)).toBe(0);
+    expect(await redis.zcard(`user_sessions:${users.alice}`)).toBe(0);
     expect(await lastEvent()).toMatchObject({ type: 'auth.sessions.revoked', source: 'cli', username: 'alice' });
     expect((await gatehouse(['sessions', 'revoke'])).code).toBe(64);
     expect((await gatehouse(['sessions', 'revoke', sid, '--user', 'bob'])).code).toBe(64);

@@ -96,5 +96,12 @@ export {
   userSessionsKey,
 } from './redis-keys.js';
 export type { SessionHash } from './session.js';
-export { parseRoles, SESSION_LAST_SEEN_FIELD, SessionHashSchema } from './session.js';
+export {
+  parseRoles,
+  parseSessionHash,
+  SESSION_FIELD_NAMES,
+  SESSION_LAST_SEEN_FIELD,
+  SessionHashSchema,
+  sessionHashFields,
+} from './session.js';
 export { AUDIT_GROUP, AUTH_EVENTS_DEAD_STREAM, AUTH_EVENTS_STREAM, EVENT_FIELD } from './streams.js';

@@ -1,10 +1,11 @@
 import { type Static, Type } from '@sinclair/typebox';
 
 /**
- * The fields of a `session:{sid}` hash as written by auth and read by the
- * gateway. Values are short so the hash stays in Redis' compact listpack
- * encoding (see docs/performance.md): times are epoch seconds, roles are
- * comma-separated and the user agent is a truncated digest.
+ * The fields of a session, as auth writes them and the gateway reads them.
+ * Values are short so the hash stays in Redis' compact listpack encoding (see
+ * docs/performance.md): times are epoch seconds, roles are comma-separated and
+ * the user agent is a truncated digest. In Redis each field is stored under
+ * its short name in {@link SESSION_FIELD_NAMES}.
  */
 export const SessionHashSchema = Type.Object({
   userId: Type.String(),
@@ -15,11 +16,45 @@ export const SessionHashSchema = Type.Object({
   ip: Type.String(),
   ua: Type.String({ description: 'first 16 hex digits of SHA-256 of the user agent' }),
 });
-/** A `session:{sid}` hash as stored. */
+/** A session's fields (stored under {@link SESSION_FIELD_NAMES}). */
 export type SessionHash = Static<typeof SessionHashSchema>;
 
+/**
+ * The name of each field inside `session:{sid}`: short, because every byte of
+ * a name is stored again in every session (32 bytes a session against the
+ * long names, docs/performance.md), and named as the access token's claims
+ * where one matches, so `HGETALL session:{sid}` still reads plainly.
+ */
+export const SESSION_FIELD_NAMES = {
+  userId: 'sub',
+  username: 'name',
+  roles: 'roles',
+  createdAt: 'iat',
+  expiresAt: 'exp',
+  ip: 'ip',
+  ua: 'ua',
+} as const satisfies Record<keyof SessionHash, string>;
+
 /** Hash field refreshed when the optional idle timeout is on (epoch seconds). */
-export const SESSION_LAST_SEEN_FIELD = 'lastSeenAt';
+export const SESSION_LAST_SEEN_FIELD = 'seen';
+
+const FIELDS = Object.entries(SESSION_FIELD_NAMES) as [keyof SessionHash, string][];
+
+/** The field/value pairs of `HSET session:{sid}` for a session, flattened. */
+export function sessionHashFields(session: SessionHash): string[] {
+  return FIELDS.flatMap(([key, stored]) => [stored, session[key]]);
+}
+
+/** A session from its `HGETALL` reply; `null` when the key is missing or a field is. */
+export function parseSessionHash(stored: Record<string, string>): SessionHash | null {
+  const session: Record<string, string> = {};
+  for (const [key, name] of FIELDS) {
+    const value = stored[name];
+    if (value === undefined) return null;
+    session[key] = value;
+  }
+  return session as SessionHash;
+}
 
 /** Splits the stored `roles` field into a list. */
 export function parseRoles(roles: string): string[] {

@@ -112,9 +112,10 @@ describe('query API', () => {
   });
 
   it('summarises a user: last successful login, failures and lockouts in 24 h, live sessions', async () => {
-    await env.redis.sadd('user_sessions:u0', 'live-1', 'live-2', 'gone-3');
-    await env.redis.hset('session:live-1', 'userId', 'u0');
-    await env.redis.hset('session:live-2', 'userId', 'u0');
+    const ends = Math.floor(Date.now() / 1000) + 3600;
+    await env.redis.zadd('user_sessions:u0', ends, 'live-1', ends, 'live-2', ends, 'gone-3');
+    await env.redis.hset('session:live-1', 'sub', 'u0');
+    await env.redis.hset('session:live-2', 'sub', 'u0');
     const reply = await get('/audit/users/u0/summary');
     const since = NOW.getTime() - 24 * 3600 * 1000;
     const mine = events.filter((e) => e.subject === 'u0' && Date.parse(e.occurredAt) >= since);

@@ -13,6 +13,7 @@ export {
   revokeAllSessions,
   revokeSession,
   toSessionView,
+  toStored,
   userAgentDigest,
 } from './domain/sessions.js';
 export type { UserErrorCode } from './domain/users.js';

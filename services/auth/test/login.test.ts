@@ -25,11 +25,13 @@ describe('POST /auth/login', () => {
     expect(ttl).toBeGreaterThan(3590);
     expect(ttl).toBeLessThanOrEqual(3600);
     const hash = await h.inspect.hgetall(key);
-    expect(hash).toMatchObject({ userId: user.id, username: user.username, roles: 'user,auditor', ip: '127.0.0.1' });
+    expect(hash).toMatchObject({ sub: user.id, name: user.username, roles: 'user,auditor', ip: '127.0.0.1' });
+    expect(Object.keys(hash).sort()).toEqual(['exp', 'iat', 'ip', 'name', 'roles', 'sub', 'ua']);
     expect(hash.ua).toMatch(/^[0-9a-f]{16}$/);
-    expect(Number(hash.expiresAt) - Number(hash.createdAt)).toBe(3600);
+    expect(Number(hash.exp) - Number(hash.iat)).toBe(3600);
     expect(await h.inspect.object('ENCODING', key)).toBe('listpack');
-    expect(await h.inspect.sismember(userSessionsKey(user.id), body.sessionId)).toBe(1);
+    // The index is scored by the session's end.
+    expect(await h.inspect.zscore(userSessionsKey(user.id), body.sessionId)).toBe(hash.exp);
 
     const event = (await h.events()).find((e) => e.sessionId === body.sessionId);
     expect(event).toEqual({
@@ -54,7 +56,7 @@ describe('POST /auth/login', () => {
     });
     expect(protectedHeader).toMatchObject({ alg: 'EdDSA', typ: JWT_TYPE, kid: h.keys.kid });
     expect(payload).toMatchObject({ sub: user.id, sid: body.sessionId, roles: ['user', 'auditor'] });
-    expect(payload.exp).toBe(Number(hash.expiresAt));
+    expect(payload.exp).toBe(Number(hash.exp));
     expect(Object.keys(payload).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'roles', 'sid', 'sub']);
     expect(decodeProtectedHeader(body.accessToken).kid).toBe(jwks.keys[0].kid);
   });

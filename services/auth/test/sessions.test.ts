@@ -38,7 +38,7 @@ describe('sessions', () => {
     expect(out.statusCode).toBe(200);
     expect(out.json()).toEqual({ revoked: 1 });
     expect(await h.inspect.exists(sessionKey(s.sessionId))).toBe(0);
-    expect(await h.inspect.sismember(userSessionsKey(user.id), s.sessionId)).toBe(0);
+    expect(await h.inspect.zscore(userSessionsKey(user.id), s.sessionId)).toBeNull();
     const events = (await h.events()).filter((e) => e.sessionId === s.sessionId);
     expect(events.map((e) => e.type)).toEqual(['auth.login.succeeded', 'auth.logout']);
     expect(events[1]).toMatchObject({ subject: user.id, username: user.username, reason: 'user_logout' });
@@ -98,6 +98,9 @@ describe('sessions', () => {
     const res = await short.app.inject({ url: '/auth/session', headers: bearer(s.accessToken) });
     expect(res.statusCode).toBe(401);
     expect(res.json().error).toBe('invalid_token');
+    // The next login drops the ended session's id from the index.
+    const next = await loggedIn(short, user);
+    expect(await short.inspect.zrange(userSessionsKey(user.id), 0, -1)).toEqual([next.sessionId]);
   });
 
   it('refuses a missing or malformed Authorization header with 401', async () => {

@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { sessionKey } from '@gatehouse/contracts';
+import { SESSION_FIELD_NAMES, sessionKey } from '@gatehouse/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, type Stack, startStack } from './support/stack.js';
 import type { EchoedRequest } from './support/upstream.js';
@@ -83,7 +83,7 @@ describe('gateway with the real auth service', () => {
     const { token, sid } = await stack.login(user);
     expect((await get(`${gw()}/verify`, bearer(token))).status).toBe(200);
     // Rewriting the hash sends an invalidation; the re-read sees expiresAt one second ahead.
-    await stack.inspect.hset(sessionKey(sid), 'expiresAt', String(Math.floor(Date.now() / 1000) + 1));
+    await stack.inspect.hset(sessionKey(sid), SESSION_FIELD_NAMES.expiresAt, String(Math.floor(Date.now() / 1000) + 1));
     expect((await get(`${gw()}/verify`, bearer(token))).status).toBe(200);
     expect((await get(`${gw()}/verify`, bearer(token))).status).toBe(200);
     await new Promise((r) => setTimeout(r, 1100));

@@ -1,4 +1,4 @@
-import { findUserByUsername, listSessions, readSession, type StoredSession } from '@gatehouse/auth';
+import { findUserByUsername, listSessions, readSession, type StoredSession, toStored } from '@gatehouse/auth';
 import { SESSION_KEY_PREFIX, sessionKey } from '@gatehouse/contracts';
 import type { Redis } from '@gatehouse/runtime';
 import type { CliContext } from '../context.js';
@@ -61,10 +61,9 @@ export async function scanSessions(ctx: CliContext, progress: Progress): Promise
     for (const key of keys) pipeline.hgetall(key).ttl(key);
     const replies = (await pipeline.exec()) ?? [];
     keys.forEach((key, i) => {
-      const hash = replies[i * 2]?.[1] as Record<string, string> | undefined;
-      if (!hash?.userId) return;
       const sessionId = key.slice(SESSION_KEY_PREFIX.length);
-      rows.push({ ...(hash as unknown as StoredSession), sessionId, ttlSeconds: Number(replies[i * 2 + 1]?.[1]) });
+      const session = toStored(sessionId, (replies[i * 2]?.[1] ?? {}) as Record<string, string>);
+      if (session) rows.push({ ...session, ttlSeconds: Number(replies[i * 2 + 1]?.[1]) });
     });
     progress.update(`scanned ${pages} page(s), ${rows.length} session(s) so far…`);
   } while (cursor !== '0');

@@ -3,7 +3,7 @@ import type { Pool, Redis } from '@gatehouse/runtime';
 import { toView, VIEW_COLUMNS } from './query.repository.js';
 
 async function liveSessions(redis: Redis, userId: string): Promise<string[]> {
-  const sids = await redis.smembers(userSessionsKey(userId));
+  const sids = await redis.zrange(userSessionsKey(userId), 0, -1);
   if (sids.length === 0) return [];
   const pipeline = redis.pipeline();
   for (const sid of sids) pipeline.exists(sessionKey(sid));

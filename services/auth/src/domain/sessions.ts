@@ -3,15 +3,15 @@ import {
   AUTH_EVENTS_STREAM,
   EVENT_FIELD,
   parseRoles,
+  parseSessionHash,
   SESSION_KEY_PREFIX,
   SESSION_LAST_SEEN_FIELD,
   type SessionHash,
-  SessionHashSchema,
   type SessionView,
+  sessionHashFields,
   sessionKey,
   userSessionsKey,
 } from '@gatehouse/contracts';
-import { Value } from '@sinclair/typebox/value';
 import { type RedisContext, unavailableOnError } from '../redis/context.js';
 import { type ClientInfo, clientFields, eventJson } from './client.js';
 
@@ -40,7 +40,7 @@ export interface NewSession {
 
 /**
  * Writes `session:{sid}` with its TTL, adds the sid to `user_sessions:{userId}`
- * and appends `auth.login.succeeded`, all in one script: there is never a
+ * (scored by the session's end, dropping the ids of ended ones) and appends `auth.login.succeeded`, all in one script: there is never a
  * session without its event, nor an event without its session.
  */
 export async function createSession(redis: RedisContext, session: NewSession): Promise<SessionHash> {
@@ -53,7 +53,7 @@ export async function createSession(redis: RedisContext, session: NewSession): P
     ip: session.client.ip,
     ua: userAgentDigest(session.client.userAgent),
   };
-  const fields: string[] = Object.entries(hash).flat();
+  const fields = sessionHashFields(hash);
   if (session.idleTimeoutSeconds > 0) fields.push(SESSION_LAST_SEEN_FIELD, hash.createdAt);
   const event = eventJson({
     type: 'auth.login.succeeded',
@@ -65,7 +65,7 @@ export async function createSession(redis: RedisContext, session: NewSession): P
   await redis.run(
     'ghCreateSession',
     [sessionKey(session.sessionId), userSessionsKey(session.user.id), AUTH_EVENTS_STREAM],
-    [session.ttlSeconds, session.sessionId, EVENT_FIELD, event, ...fields],
+    [session.ttlSeconds, session.sessionId, session.createdAt, EVENT_FIELD, event, ...fields],
   );
   return hash;
 }
@@ -76,9 +76,10 @@ export interface StoredSession extends SessionHash {
   lastSeenAt?: number;
 }
 
-function toStored(sessionId: string, raw: Record<string, string>): StoredSession | null {
-  const hash = Value.Clean(SessionHashSchema, { ...raw });
-  if (!Value.Check(SessionHashSchema, hash)) return null;
+/** A session from its `HGETALL` reply; `null` when it is gone or not a session. */
+export function toStored(sessionId: string, raw: Record<string, string>): StoredSession | null {
+  const hash = parseSessionHash(raw);
+  if (hash === null) return null;
   const lastSeen = raw[SESSION_LAST_SEEN_FIELD];
   return { ...hash, sessionId, ...(lastSeen === undefined ? {} : { lastSeenAt: Number(lastSeen) }) };
 }
@@ -92,7 +93,7 @@ export async function readSession(redis: RedisContext, sessionId: string): Promi
 /** Lists the live sessions of a user, dropping ids whose session has ended from the index. */
 export async function listSessions(redis: RedisContext, userId: string): Promise<StoredSession[]> {
   const index = userSessionsKey(userId);
-  const ids = await unavailableOnError(() => redis.redis.smembers(index));
+  const ids = await unavailableOnError(() => redis.redis.zrange(index, 0, -1));
   if (ids.length === 0) return [];
   const pipeline = redis.redis.pipeline();
   for (const id of ids) pipeline.hgetall(sessionKey(id));
@@ -100,7 +101,7 @@ export async function listSessions(redis: RedisContext, userId: string): Promise
   const sessions = ids.map((id, i) => toStored(id, (replies[i]?.[1] ?? {}) as Record<string, string>));
   const ended = ids.filter((_, i) => sessions[i] === null);
   // Ids of sessions that expired are only index garbage; removing them is safe to replay.
-  if (ended.length > 0) await unavailableOnError(() => redis.redis.srem(index, ...ended));
+  if (ended.length > 0) await unavailableOnError(() => redis.redis.zrem(index, ...ended));
   return sessions
     .filter((s): s is StoredSession => s !== null)
     .sort((a, b) => Number(a.createdAt) - Number(b.createdAt));

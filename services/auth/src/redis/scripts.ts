@@ -47,21 +47,27 @@ if expired(ARGV[1]) then return false end
 return redis.call('XADD', KEYS[1], '*', ARGV[2], ARGV[3])
 `;
 
-/** KEYS: session, user sessions, stream. ARGV: deadline, ttl, sid, field, event, hash field/value pairs... */
+/**
+ * KEYS: session, user sessions, stream. ARGV: deadline, ttl, sid, created at
+ * (epoch s), field, event, hash field/value pairs... The index is a sorted set
+ * of sids scored by each session's end: the ids of ended sessions are dropped here.
+ */
 const CREATE_SESSION = `${DEADLINE}
 if expired(ARGV[1]) then return false end
 local ttl = tonumber(ARGV[2])
-redis.call('HSET', KEYS[1], unpack(ARGV, 6))
+local created = tonumber(ARGV[4])
+redis.call('HSET', KEYS[1], unpack(ARGV, 7))
 redis.call('EXPIRE', KEYS[1], ttl)
-redis.call('SADD', KEYS[2], ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', created)
+redis.call('ZADD', KEYS[2], created + ttl, ARGV[3])
 if redis.call('TTL', KEYS[2]) < ttl then redis.call('EXPIRE', KEYS[2], ttl) end
-return redis.call('XADD', KEYS[3], '*', ARGV[4], ARGV[5])
+return redis.call('XADD', KEYS[3], '*', ARGV[5], ARGV[6])
 `;
 
 /** KEYS: session, user sessions, stream. ARGV: deadline, sid, field, event. Returns sessions removed. */
 const REVOKE_SESSION = `${DEADLINE}
 if expired(ARGV[1]) then return false end
-redis.call('SREM', KEYS[2], ARGV[2])
+redis.call('ZREM', KEYS[2], ARGV[2])
 if redis.call('DEL', KEYS[1]) == 0 then return 0 end
 redis.call('XADD', KEYS[3], '*', ARGV[3], ARGV[4])
 return 1
@@ -71,7 +77,7 @@ return 1
 const REVOKE_ALL = `${DEADLINE}
 if expired(ARGV[1]) then return false end
 local removed = 0
-for _, sid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+for _, sid in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   removed = removed + redis.call('DEL', ARGV[2] .. sid)
 end
 redis.call('DEL', KEYS[1])

@@ -1,4 +1,4 @@
-import { parseRoles, SESSION_KEY_PREFIX } from '@gatehouse/contracts';
+import { parseRoles, SESSION_FIELD_NAMES, SESSION_KEY_PREFIX } from '@gatehouse/contracts';
 
 /** The part of a `session:{sid}` hash the gateway needs. */
 export interface SessionRecord {
@@ -10,7 +10,12 @@ export interface SessionRecord {
 }
 
 /** The hash fields read with HMGET, in the order {@link toSessionRecord} expects. */
-export const SESSION_FIELDS = ['userId', 'username', 'roles', 'expiresAt'] as const;
+export const SESSION_FIELDS = [
+  SESSION_FIELD_NAMES.userId,
+  SESSION_FIELD_NAMES.username,
+  SESSION_FIELD_NAMES.roles,
+  SESSION_FIELD_NAMES.expiresAt,
+] as const;
 
 /** Builds a record from an HMGET reply; `null` when the key is missing or malformed. */
 export function toSessionRecord(values: (string | null)[]): SessionRecord | null {
