@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import rateLimit from '@fastify/rate-limit';
 import { GatehouseError } from '@gatehouse/contracts';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
@@ -59,7 +59,6 @@ function failClosedStore(redis: Redis) {
 // The fronting proxy limits its own clients.
 const FORWARD_AUTH = '/verify';
 const UNLIMITED = new Set(['/healthz', '/readyz', FORWARD_AUTH]);
-const isUnlimited = (request: FastifyRequest) => UNLIMITED.has(request.routeOptions.url ?? '');
 
 /**
  * helmet's default security headers, asked of helmet once. `@fastify/helmet`
@@ -92,13 +91,16 @@ export default fp(
       done();
     });
     if (options.max === 0) return;
+    // Exempt routes get no rate-limit hook at all (this runs before the plugin's own onRoute).
+    app.addHook('onRoute', (route) => {
+      if (UNLIMITED.has(route.url)) route.config = { ...route.config, rateLimit: false };
+    });
     await app.register(rateLimit, {
       global: true,
       max: options.max,
       timeWindow: options.windowSeconds * 1000,
       store: failClosedStore(options.redis),
       enableDraftSpec: true,
-      allowList: (request) => isUnlimited(request),
       errorResponseBuilder: (_request, context) =>
         new GatehouseError('rate_limited', `Too many requests; retry in ${context.after}.`),
     });
