@@ -64,12 +64,14 @@ describe('gateway app (inject)', () => {
     expect(other.statusCode).toBe(401);
   });
 
-  it('does not rate-limit forward-auth by the address of the proxy that asks', async () => {
+  it('does not rate-limit forward-auth by the address of the proxy that asks, nor the probes', async () => {
     // nginx, Traefik and Envoy call /verify from their own address for every client.
     const proxy = '198.51.100.1';
     const statuses = new Set<number>();
     for (let i = 0; i < 6; i++) statuses.add((await app.inject({ url: '/verify', remoteAddress: proxy })).statusCode);
     expect([...statuses]).toEqual([401]);
+    for (let i = 0; i < 6; i++) statuses.add((await app.inject({ url: '/healthz', remoteAddress: proxy })).statusCode);
+    expect([...statuses]).toEqual([401, 200]);
   });
 
   it('leaves browser security headers off forward-auth answers, which only proxies read', async () => {
