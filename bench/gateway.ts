@@ -7,13 +7,15 @@
  * 401 at gateway B (which had the session cached), over BENCH_LOGOUTS (1,000) logouts.
  * Targets: c/b ≥ 0.9 with p99 added ≤ 1 ms, d/e ≥ 0.8. BENCH_ROUNDS (1) runs the cases in
  * turn that many times and reports each figure's median: this machine's speed drifts.
- * BENCH_CASES (abcde) picks cases, e.g. BENCH_CASES=bc BENCH_LOGOUTS=0 to profile the
+ * Then (b) and (c) again at a steady BENCH_RATE (1,000) requests/s, where nothing queues:
+ * the latency the gateway itself adds. BENCH_CASES (abcde) picks cases, e.g. BENCH_CASES=bc BENCH_LOGOUTS=0 to profile the
  * gateway against its baseline alone.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { Agent, get } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createUser } from '@gatehouse/auth';
@@ -149,6 +151,43 @@ async function loginMany(gateway: string, users: { username: string; password: s
   return tokens.slice(0, n);
 }
 
+/**
+ * Latency of GET `url` at a steady `rate` (requests/s) that leaves the CPU
+ * idle most of the time, measured per request in microseconds (autocannon
+ * reports whole milliseconds): what the gateway adds to a request when it is
+ * not queueing behind others. Returns p50 and p99 in ms.
+ */
+async function latencyAtRate(url: string, tokens: string[], rate: number, seconds: number) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 50 });
+  const once = (token: string) =>
+    new Promise<number>((resolve, reject) => {
+      const started = performance.now();
+      get(url, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+        res.resume();
+        res.once('end', () =>
+          res.statusCode === 200 ? resolve(performance.now() - started) : reject(new Error(`${res.statusCode}`)),
+        );
+      }).once('error', reject);
+    });
+  const run = async (count: number) => {
+    const started = performance.now();
+    const pending: Promise<number>[] = [];
+    for (let i = 0; i < count; i++) {
+      const wait = started + (i * 1000) / rate - performance.now();
+      if (wait >= 1) await new Promise((r) => setTimeout(r, wait));
+      pending.push(once(tokens[i % tokens.length] as string));
+    }
+    return (await Promise.all(pending)).sort((x, y) => x - y);
+  };
+  try {
+    await run(rate);
+    const latencies = await run(rate * seconds);
+    return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  } finally {
+    agent.destroy();
+  }
+}
+
 async function revocationDelays(a: string, b: string, tokens: string[]) {
   const delays: number[] = [];
   let refusedAtOnce = 0;
@@ -261,6 +300,17 @@ async function main(): Promise<void> {
         `c/b = ${(c.rps / b.rps).toFixed(2)} (target ≥ 0.9), p99 added = ${c.p99 - b.p99} ms (target ≤ 1); CPU-cost ratio ${cpu(c, b)}`,
       );
     if (d && e) console.log(`d/e = ${(d.rps / e.rps).toFixed(2)} (target ≥ 0.8); CPU-cost ratio ${cpu(d, e)}`);
+    const rate = Number(process.env.BENCH_RATE ?? 1000);
+    if (b && c && rate > 0) {
+      const [pb, pc] = [
+        await latencyAtRate(`${proxy.url}/api/orders`, loadTokens, rate, seconds),
+        await latencyAtRate(`${gatewayA.url}/api/orders`, loadTokens, rate, seconds),
+      ];
+      const ms = (n: number) => n.toFixed(2);
+      console.log(
+        `at a steady ${rate} req/s (not saturated): p50/p99 (b) ${ms(pb.p50)}/${ms(pb.p99)} ms, (c) ${ms(pc.p50)}/${ms(pc.p99)} ms; added: p50 ${ms(pc.p50 - pb.p50)} ms, p99 ${ms(pc.p99 - pb.p99)} ms`,
+      );
+    }
     if (logouts === 0) return;
     const revocationTokens = await loginMany(gatewayA.url, users, logouts);
     const { delays, refusedAtOnce } = await revocationDelays(gatewayA.url, gatewayB.url, revocationTokens);
