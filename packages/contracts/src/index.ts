@@ -97,11 +97,14 @@ export {
 } from './redis-keys.js';
 export type { SessionHash } from './session.js';
 export {
+  isIdle,
   parseRoles,
   parseSessionHash,
   SESSION_FIELD_NAMES,
   SESSION_LAST_SEEN_FIELD,
   SessionHashSchema,
   sessionHashFields,
+  TOUCH_SESSION_LUA,
+  touchIntervalSeconds,
 } from './session.js';
 export { AUDIT_GROUP, AUTH_EVENTS_DEAD_STREAM, AUTH_EVENTS_STREAM, EVENT_FIELD } from './streams.js';

@@ -38,6 +38,31 @@ export const SESSION_FIELD_NAMES = {
 /** Hash field refreshed when the optional idle timeout is on (epoch seconds). */
 export const SESSION_LAST_SEEN_FIELD = 'seen';
 
+/** How often the last-use stamp is rewritten: at most once a minute, and often enough for short timeouts. */
+export function touchIntervalSeconds(idleTimeoutSeconds: number): number {
+  return Math.max(1, Math.min(60, Math.floor(idleTimeoutSeconds / 2)));
+}
+
+/** True when the idle timeout is on and the session was last used more than that long ago. */
+export function isIdle(lastSeenAt: number, idleTimeoutSeconds: number, nowSeconds: number): boolean {
+  return idleTimeoutSeconds > 0 && nowSeconds - lastSeenAt > idleTimeoutSeconds;
+}
+
+/**
+ * Lua function `touch(key, field, now, interval)` for the scripts of auth and
+ * the gateway: rewrites the last-use stamp when it is at least `interval`
+ * seconds old, and never creates a session that has been deleted meanwhile.
+ */
+export const TOUCH_SESSION_LUA = `
+local function touch(key, field, now, interval)
+  local last = redis.call('HGET', key, field)
+  if not last then return 0 end
+  if now - tonumber(last) < interval then return 0 end
+  redis.call('HSET', key, field, now)
+  return 1
+end
+`;
+
 const FIELDS = Object.entries(SESSION_FIELD_NAMES) as [keyof SessionHash, string][];
 
 /** The field/value pairs of `HSET session:{sid}` for a session, flattened. */

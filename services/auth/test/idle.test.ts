@@ -1,6 +1,5 @@
-import { SESSION_LAST_SEEN_FIELD, sessionKey } from '@gatehouse/contracts';
+import { SESSION_LAST_SEEN_FIELD, sessionKey, touchIntervalSeconds } from '@gatehouse/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { touchIntervalSeconds } from '../src/domain/idle.js';
 import { type AuthHarness, bearer, startAuth } from './harness.js';
 
 let h: AuthHarness;

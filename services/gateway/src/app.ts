@@ -17,7 +17,7 @@ export interface GatewayRedis {
   sessions: Redis;
   /** Receives the invalidations for `sessions` (subscriber mode). */
   invalidations: Redis;
-  /** The rate limiter's counters. */
+  /** The rate limiter's counters, and the idle timeout's last-use stamps. */
   rateLimit: Redis;
 }
 
@@ -54,6 +54,8 @@ export async function buildApp(deps: GatewayDeps) {
     cacheSize: config.SESSION_CACHE_SIZE,
     leaseMs: config.SESSION_CACHE_LEASE_MS,
     heartbeatMs: config.SESSION_HEARTBEAT_MS,
+    idleTimeoutSeconds: config.SESSION_IDLE_TIMEOUT_SECONDS,
+    writer: redis.rateLimit,
   });
   const verifyToken = createTokenVerifier({
     keys: deps.keys ?? remoteKeys(jwksUrl(config), config.JWKS_COOLDOWN_MS),

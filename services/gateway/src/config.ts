@@ -24,6 +24,7 @@ export const ConfigSchema = Type.Object({
   SESSION_CACHE_SIZE: PositiveInt(100_000, 0),
   SESSION_CACHE_LEASE_MS: PositiveInt(300, 50),
   SESSION_HEARTBEAT_MS: PositiveInt(100, 10),
+  SESSION_IDLE_TIMEOUT_SECONDS: PositiveInt(0, 0),
 });
 
 /** The validated, frozen configuration of the gateway. */

@@ -1,17 +1,10 @@
-import { SESSION_LAST_SEEN_FIELD, sessionKey } from '@gatehouse/contracts';
+import { isIdle, SESSION_LAST_SEEN_FIELD, sessionKey, touchIntervalSeconds } from '@gatehouse/contracts';
 import type { RedisContext } from '../redis/context.js';
 import type { StoredSession } from './sessions.js';
 
-/** How often the last-use stamp is rewritten: at most once a minute, and often enough for short timeouts. */
-export function touchIntervalSeconds(idleTimeoutSeconds: number): number {
-  return Math.max(1, Math.min(60, Math.floor(idleTimeoutSeconds / 2)));
-}
-
 /** True when the optional idle timeout is on and the session has not been used for that long. */
 export function isIdleExpired(session: StoredSession, idleTimeoutSeconds: number, nowSeconds: number): boolean {
-  if (idleTimeoutSeconds <= 0) return false;
-  const lastSeen = session.lastSeenAt ?? Number(session.createdAt);
-  return nowSeconds - lastSeen > idleTimeoutSeconds;
+  return isIdle(session.lastSeenAt ?? Number(session.createdAt), idleTimeoutSeconds, nowSeconds);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { TOUCH_SESSION_LUA } from '@gatehouse/contracts';
 import type { Redis } from '@gatehouse/runtime';
 
 /**
@@ -86,13 +87,9 @@ return removed
 `;
 
 /** KEYS: session. ARGV: deadline, field, now, min interval. Never creates the key. */
-const TOUCH_SESSION = `${DEADLINE}
+const TOUCH_SESSION = `${DEADLINE}${TOUCH_SESSION_LUA}
 if expired(ARGV[1]) then return false end
-local last = redis.call('HGET', KEYS[1], ARGV[2])
-if not last then return 0 end
-if tonumber(ARGV[3]) - tonumber(last) < tonumber(ARGV[4]) then return 0 end
-redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
-return 1
+return touch(KEYS[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]))
 `;
 
 const SCRIPTS = {

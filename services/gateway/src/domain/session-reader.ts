@@ -1,4 +1,10 @@
-import { sessionKey } from '@gatehouse/contracts';
+import {
+  isIdle,
+  SESSION_LAST_SEEN_FIELD,
+  sessionKey,
+  TOUCH_SESSION_LUA,
+  touchIntervalSeconds,
+} from '@gatehouse/contracts';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
@@ -18,8 +24,16 @@ export interface SessionReaderOptions {
   /** A cached entry is served only while the invalidation channel answered a PING this recently. */
   leaseMs: number;
   heartbeatMs: number;
+  /** `SESSION_IDLE_TIMEOUT_SECONDS` (as auth's); 0 = off. */
+  idleTimeoutSeconds: number;
+  /** Where the idle timeout's last-use stamp is rewritten (never the tracked reader). */
+  writer: Redis;
   now?: () => number;
 }
+
+type Toucher = Redis & {
+  ghTouchSession(key: string, field: string, now: number, interval: number): Promise<number>;
+};
 
 /**
  * Reads `session:{sid}` with Redis client-side caching (RESP2, default
@@ -45,6 +59,12 @@ export class SessionReader {
 
   constructor(private readonly options: SessionReaderOptions) {
     this.#now = options.now ?? Date.now;
+    if (options.idleTimeoutSeconds > 0) {
+      options.writer.defineCommand('ghTouchSession', {
+        numberOfKeys: 1,
+        lua: `${TOUCH_SESSION_LUA}\nreturn touch(KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]))`,
+      });
+    }
     if (options.cacheSize === 0) return;
     this.#cache = new LRUCache({ max: options.cacheSize });
     this.#channel = new InvalidationChannel(
@@ -77,7 +97,7 @@ export class SessionReader {
       // The barrier has handled every invalidation of writes made before this request: a logout
       // that answered before the request was sent has removed the entry by now.
       const hit = this.#cache.get(sessionId);
-      if (hit !== undefined) return hit.expiresAtMs > this.#now() ? hit : null;
+      if (hit !== undefined) return hit.expiresAtMs > this.#now() ? this.#used(sessionId, hit) : null;
     }
     const epoch = this.#epoch;
     const inflight = this.#inflight.get(sessionId) ?? { readers: 0, version: 0 };
@@ -99,13 +119,33 @@ export class SessionReader {
     if (caching && this.#tracking && epoch === this.#epoch && inflight.version === version) {
       this.#cache?.set(sessionId, record);
     }
-    return record;
+    return this.#used(sessionId, record);
   }
 
   /** Stops the heartbeat; the connections are closed by their owner. */
   close(): void {
     this.#channel?.close();
     this.#disable('closing');
+  }
+
+  /**
+   * The idle timeout: a session unused for longer is refused; a used one has
+   * its stamp rewritten at most once per interval, and the local copy moves on
+   * at once so this replica does not write again before the invalidation.
+   */
+  #used(sessionId: string, record: SessionRecord): SessionRecord | null {
+    const timeout = this.options.idleTimeoutSeconds;
+    if (timeout <= 0) return record;
+    const now = Math.floor(this.#now() / 1000);
+    if (isIdle(record.lastSeenAt, timeout, now)) return null;
+    const interval = touchIntervalSeconds(timeout);
+    if (now - record.lastSeenAt >= interval) {
+      record.lastSeenAt = now;
+      (this.options.writer as Toucher)
+        .ghTouchSession(sessionKey(sessionId), SESSION_LAST_SEEN_FIELD, now, interval)
+        .catch((err: unknown) => this.options.logger.warn({ err }, "cannot refresh a session's last-use stamp"));
+    }
+    return record;
   }
 
   #leaseHolds(): boolean {

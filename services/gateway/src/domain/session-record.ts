@@ -1,4 +1,4 @@
-import { parseRoles, SESSION_FIELD_NAMES, SESSION_KEY_PREFIX } from '@gatehouse/contracts';
+import { parseRoles, SESSION_FIELD_NAMES, SESSION_KEY_PREFIX, SESSION_LAST_SEEN_FIELD } from '@gatehouse/contracts';
 
 /** The part of a `session:{sid}` hash the gateway needs. */
 export interface SessionRecord {
@@ -7,6 +7,8 @@ export interface SessionRecord {
   roles: string[];
   /** Epoch milliseconds; the session is refused from then on even if Redis still holds it. */
   expiresAtMs: number;
+  /** Epoch seconds of the last use (the idle timeout's stamp, else the creation). */
+  lastSeenAt: number;
 }
 
 /** The hash fields read with HMGET, in the order {@link toSessionRecord} expects. */
@@ -15,15 +17,23 @@ export const SESSION_FIELDS = [
   SESSION_FIELD_NAMES.username,
   SESSION_FIELD_NAMES.roles,
   SESSION_FIELD_NAMES.expiresAt,
+  SESSION_LAST_SEEN_FIELD,
+  SESSION_FIELD_NAMES.createdAt,
 ] as const;
 
 /** Builds a record from an HMGET reply; `null` when the key is missing or malformed. */
 export function toSessionRecord(values: (string | null)[]): SessionRecord | null {
-  const [userId, username, roles, expiresAt] = values;
+  const [userId, username, roles, expiresAt, lastSeen, createdAt] = values;
   if (!userId || expiresAt == null) return null;
   const expiresAtSeconds = Number(expiresAt);
   if (!Number.isFinite(expiresAtSeconds)) return null;
-  return { userId, username: username ?? '', roles: parseRoles(roles ?? ''), expiresAtMs: expiresAtSeconds * 1000 };
+  return {
+    userId,
+    username: username ?? '',
+    roles: parseRoles(roles ?? ''),
+    expiresAtMs: expiresAtSeconds * 1000,
+    lastSeenAt: Number(lastSeen ?? createdAt) || 0,
+  };
 }
 
 /** The session id of a `session:{sid}` key, or `undefined` for any other key. */

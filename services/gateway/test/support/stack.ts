@@ -39,8 +39,10 @@ export interface Stack {
 
 const GATEWAY_ENTRY = 'services/gateway/src/server.ts';
 
-/** Starts a whole stack; `gatewayEnv` overrides the gateways' variables. */
-export async function startStack(options: { gateways?: number; gatewayEnv?: Record<string, string> } = {}) {
+/** Starts a whole stack; `gatewayEnv` and `authEnv` override the gateways' and auth's variables. */
+export async function startStack(
+  options: { gateways?: number; gatewayEnv?: Record<string, string>; authEnv?: Record<string, string> } = {},
+) {
   const [redis, db, keyDir, upstream] = await Promise.all([
     startRedis(),
     createTestDatabase(),
@@ -57,6 +59,7 @@ export async function startStack(options: { gateways?: number; gatewayEnv?: Reco
       LOGIN_MAX_ATTEMPTS_PER_IP: '100000',
       LOGIN_MAX_FAILURES: '100000',
       LOG_LEVEL: 'warn',
+      ...options.authEnv,
     },
   });
   const logger = createLogger({ service: 'gateway-test', level: 'silent', format: 'json' });
