@@ -22,7 +22,10 @@ export function invalidToken(message: string, cause?: unknown): GatehouseError {
 
 function isKeySourceFailure(err: unknown): boolean {
   if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) return true;
-  return !(err instanceof errors.JOSEError);
+  // jose throws its base JOSEError, not a subclass, only when the JWKS endpoint answers
+  // other than 200 or with something that is not JSON; every token fault has a subclass.
+  if (err instanceof errors.JOSEError) return err.constructor === errors.JOSEError;
+  return true;
 }
 
 /**
