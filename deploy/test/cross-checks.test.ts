@@ -101,6 +101,18 @@ describe('overlay specifics', () => {
     }
     expect(find(renders.prod, 'HorizontalPodAutoscaler', 'auth')).toBeDefined();
     expect(find(renders.prod, 'Ingress', 'gateway')).toBeDefined();
+    // The gateway serves /metrics and the probes on its public port: the Ingress must not route them.
+    type Rules = { rules: { http: { paths: { path: string; pathType: string }[] } }[] };
+    const routed = specOf<Rules>(renders.prod, 'Ingress', 'gateway').rules.flatMap((r) => r.http.paths);
+    for (const internal of ['/metrics', '/healthz', '/readyz']) {
+      const reaches = routed.filter(({ path, pathType }) =>
+        pathType === 'Exact'
+          ? path === internal
+          : internal === path || internal.startsWith(`${path.replace(/\/$/, '')}/`),
+      );
+      expect(reaches, internal).toEqual([]);
+    }
+    expect(routed.map((r) => r.path)).toContain('/api');
     expect(find(renders.prod, 'StatefulSet', 'postgres')).toBeUndefined();
     expect(find(renders.prod, 'StatefulSet', 'redis')).toBeUndefined();
   });
