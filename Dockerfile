@@ -14,6 +14,9 @@ ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false \
     NPM_CONFIG_AUDIT=false
 WORKDIR /app
+# `kubectl exec deploy/auth -- gatehouse …` (docs/operations.md): the CLI's bin
+# arrives with the workspace files in the later stages.
+RUN ln -s /app/packages/cli/bin/gatehouse.js /usr/local/bin/gatehouse
 
 # Only the package manifests, at their workspace paths, so the dependency
 # layers below are reused until a package.json or the lock file changes.

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allArtifacts, dockerStages, globFiles, loadSkaffold, type SkaffoldConfig } from './support/build.js';
@@ -117,6 +117,14 @@ describe('Dockerfile', () => {
     }
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:\d+\.\d+\.\d+-bookworm-slim$/m);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
+  });
+
+  it('puts the gatehouse CLI on PATH, at the bin every image carries', () => {
+    const link = stages.get('base')?.find((l) => /ln -s \S+ \/usr\/local\/bin\/gatehouse$/.test(l));
+    const target = link?.split(/\s+/)[3] ?? '';
+    expect(target).toBe('/app/packages/cli/bin/gatehouse.js');
+    expect(statSync(resolve(REPO_ROOT, target.replace('/app/', ''))).mode & 0o111).not.toBe(0);
+    expect(dockerfile).toMatch(/for part in bin dist migrations/);
   });
 
   it('the migration Job runs a script and migrations that the images contain', () => {
