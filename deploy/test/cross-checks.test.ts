@@ -156,11 +156,13 @@ describe('the cross-checks catch broken manifests', () => {
     const auth = container(objects, 'auth', 'auth');
     auth.env = (auth.env ?? []).filter((e) => e.name !== 'DATABASE_URL');
     auth.env.push({ name: 'SESION_TTL_SECONDS', value: '60' });
+    auth.env.push({ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://collector:4318' });
     container(objects, 'gateway', 'gateway').env?.push({ name: 'RATE_LIMIT_MAX', value: 'lots' });
     container(objects, 'audit', 'audit').ports = [{ name: 'http', containerPort: 9999 }];
     const problems = checkEnv(objects, schemas).join('\n');
     expect(problems).toMatch(/Deployment\/auth container auth \(auth\): SESION_TTL_SECONDS is not in services\/auth/);
     expect(problems).toMatch(/Deployment\/auth container auth \(auth\): required DATABASE_URL is not set/);
+    expect(problems).not.toMatch(/OTEL_EXPORTER_OTLP_ENDPOINT/);
     expect(problems).toMatch(/Deployment\/gateway container gateway \(gateway\): .*RATE_LIMIT_MAX/);
     expect(problems).toMatch(
       /Deployment\/audit container audit \(audit\): listens on PORT 8082 but declares http port 9999/,

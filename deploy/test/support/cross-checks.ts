@@ -147,7 +147,8 @@ export function checkEnv(objects: K8sObject[], schemas: Record<ServiceName, TObj
     const { env, problems: sourceProblems } = containerEnv(objects, ref);
     problems.push(...sourceProblems);
     for (const key of env.keys()) {
-      if (!(key in schema.properties))
+      // OTEL_* are read by the OpenTelemetry SDK the images preload (packages/telemetry).
+      if (!(key in schema.properties) && !key.startsWith('OTEL_'))
         problems.push(`${where}: ${key} is not in services/${service}/src/config.ts ConfigSchema`);
     }
     const literal = Object.fromEntries([...env].map(([k, v]) => [k, v ?? 'set-from-valueFrom']));

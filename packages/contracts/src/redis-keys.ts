@@ -13,7 +13,7 @@ export function sessionKey(sessionId: string): string {
   return `session:${sessionId}`;
 }
 
-/** Set of the live session ids of one user. */
+/** Sorted set of the session ids of one user, scored by each session's end (epoch seconds). */
 export function userSessionsKey(userId: string): string {
   return `user_sessions:${userId}`;
 }

@@ -73,7 +73,10 @@ export function parseUpstreams(value: string): UpstreamRoute[] {
     if (pair === '') continue;
     const at = pair.indexOf('=');
     const prefix = at > 0 ? pair.slice(0, at).replace(/\/+$/, '') : '';
-    if (!/^\/[A-Za-z0-9._~\-/]+$/.test(prefix) || /^\/(auth|audit|verify|healthz|readyz|metrics)(\/|$)/.test(prefix)) {
+    if (
+      !/^\/[A-Za-z0-9._~\-/]+$/.test(prefix) ||
+      /^\/(auth|audit|verify|healthz|readyz|metrics|console|\.well-known)(\/|$)/.test(prefix)
+    ) {
       throw new ConfigError('UPSTREAMS', `bad or reserved prefix in ${JSON.stringify(pair)}`);
     }
     routes.push({ prefix, origin: parseOrigin('UPSTREAMS', pair.slice(at + 1)) });

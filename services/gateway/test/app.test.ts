@@ -104,6 +104,9 @@ describe('gateway config', () => {
 
   it('names the bad variable', () => {
     expect(() => loadServiceConfig({ UPSTREAMS: '/auth=http://x:1' })).toThrow(ConfigError);
+    // The gateway's own routes: the console page and the JWKS.
+    expect(() => loadServiceConfig({ UPSTREAMS: '/console=http://x:1' })).toThrow(/UPSTREAMS/);
+    expect(() => loadServiceConfig({ UPSTREAMS: '/.well-known=http://x:1' })).toThrow(/UPSTREAMS/);
     expect(() => loadServiceConfig({ UPSTREAMS: 'api=http://x:1' })).toThrow(/UPSTREAMS/);
     expect(() => loadServiceConfig({ UPSTREAMS: '/api=ftp://x' })).toThrow(/UPSTREAMS/);
     expect(() => loadServiceConfig({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY/);
