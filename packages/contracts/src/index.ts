@@ -102,7 +102,6 @@ export {
   parseSessionHash,
   SESSION_FIELD_NAMES,
   SESSION_LAST_SEEN_FIELD,
-  SessionHashSchema,
   sessionHashFields,
   TOUCH_SESSION_LUA,
   touchIntervalSeconds,
