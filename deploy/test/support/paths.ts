@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,17 +15,33 @@ export function overlayDir(name: string): string {
   return resolve(REPO_ROOT, 'deploy/k8s/overlays', name);
 }
 
+/** A folder beside the checkout, or beside the local repository it was cloned from. */
+function besideRepository(name: string): string[] {
+  const candidates = [resolve(REPO_ROOT, '..', name)];
+  try {
+    const origin = execFileSync('git', ['config', '--get', 'remote.origin.url'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    if (origin.trim().startsWith('/')) candidates.push(resolve(origin.trim(), '..', name));
+  } catch {
+    // not a git checkout, or no origin: only the folder beside it
+  }
+  return candidates;
+}
+
+const hasSchemas = (dir: string) => existsSync(resolve(dir, 'k8s')) && existsSync(resolve(dir, 'skaffold'));
+
 /**
  * The JSON Schema folder: `$GATEHOUSE_SCHEMAS_DIR`, else `../shared/schemas`
- * beside the repository (how CI lays it out).
+ * beside the repository (how CI lays it out), or beside the local repository
+ * a fresh clone was made from.
  */
 export function schemasDir(): string {
-  const dir = process.env.GATEHOUSE_SCHEMAS_DIR
-    ? resolve(process.env.GATEHOUSE_SCHEMAS_DIR)
-    : resolve(REPO_ROOT, '../shared/schemas');
-  if (!existsSync(resolve(dir, 'k8s')) || !existsSync(resolve(dir, 'skaffold'))) {
+  const candidates = process.env.GATEHOUSE_SCHEMAS_DIR
+    ? [resolve(process.env.GATEHOUSE_SCHEMAS_DIR)]
+    : besideRepository('shared/schemas');
+  const dir = candidates.find(hasSchemas);
+  if (dir === undefined) {
     throw new Error(
-      `JSON Schemas not found in ${dir} (expected k8s/ and skaffold/ there). ` +
+      `JSON Schemas not found in ${candidates.join(' or ')} (expected k8s/ and skaffold/ there). ` +
         'Put the shared schemas beside the repository or set GATEHOUSE_SCHEMAS_DIR.',
     );
   }
