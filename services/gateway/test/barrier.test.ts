@@ -1,6 +1,5 @@
-import type { ServiceProcess } from '@gatehouse/runtime/testing';
+import { type ServiceProcess, startTcpProxy, type TcpProxy } from '@gatehouse/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SlowLink, startSlowLink } from './support/slow-link.js';
 import { bearer, type Stack, startStack } from './support/stack.js';
 
 // Gateway B reads Redis through a link that delivers replies, and so the
@@ -8,12 +7,13 @@ import { bearer, type Stack, startStack } from './support/stack.js';
 // on the very next request after a logout made elsewhere: the read barrier waits
 // for a PING's answer, which comes after every push sent before it.
 let stack: Stack;
-let link: SlowLink;
+let link: TcpProxy;
 let slow: ServiceProcess;
 beforeAll(async () => {
   stack = await startStack();
-  link = await startSlowLink(stack.redis.url, 40);
-  slow = await stack.startGateway({ REDIS_URL: link.url, REDIS_COMMAND_TIMEOUT_MS: '2000' });
+  const redis = new URL(stack.redis.url);
+  link = await startTcpProxy({ host: redis.hostname, port: Number(redis.port) }, { replyDelayMs: 40 });
+  slow = await stack.startGateway({ REDIS_URL: `redis://127.0.0.1:${link.port}`, REDIS_COMMAND_TIMEOUT_MS: '2000' });
 });
 afterAll(async () => {
   await stack?.close();

@@ -14,8 +14,14 @@ export interface TcpProxy {
 /**
  * Forwards 127.0.0.1:<port> to `target`, so a test can take PostgreSQL or
  * Redis away from one service without stopping the shared server.
+ * `replyDelayMs` delivers what the target sends that much later, in order
+ * (a Redis whose replies and pushes reach one client late).
  */
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+export async function startTcpProxy(
+  target: { host: string; port: number },
+  options: { replyDelayMs?: number } = {},
+): Promise<TcpProxy> {
+  const delay = options.replyDelayMs ?? 0;
   const port = await freePort();
   const sockets = new Set<Socket>();
   let server: Server | undefined;
@@ -32,7 +38,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         };
         client.on('error', drop).on('close', drop);
         upstream.on('error', drop).on('close', drop);
-        client.pipe(upstream).pipe(client);
+        client.pipe(upstream);
+        if (delay === 0) upstream.pipe(client);
+        // Timers of one delay fire in the order they were set, so the byte order holds.
+        else upstream.on('data', (chunk) => setTimeout(() => client.writable && client.write(chunk), delay));
       });
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => resolve());
