@@ -1,5 +1,5 @@
 import { createPool } from '@gatehouse/runtime';
-import { startTcpProxy, waitFor } from '@gatehouse/runtime/testing';
+import { proxyFor, waitFor } from '@gatehouse/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnv, type Env, fullEvent, logger, makeApp, pendingCount, publish, rowCount } from './helpers.js';
 
@@ -15,10 +15,8 @@ const failed = (n: number) => Array.from({ length: n }, () => fullEvent({ type: 
 
 describe('a batch that fails while the stream goes quiet', () => {
   it('pauses, then stores it once PostgreSQL is back, with no unhandled rejection on the way', async () => {
-    const target = new URL(env.db.url);
-    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    target.port = String(proxy.port);
-    const pool = createPool({ url: target.toString(), logger, name: 'audit-quiet-failure' });
+    const proxy = await proxyFor(env.db.url);
+    const pool = createPool({ url: proxy.url, logger, name: 'audit-quiet-failure' });
     const app = await makeApp(env, { pool, overrides: { AUDIT_BLOCK_MS: '100' } });
     await app.ready();
     try {

@@ -1,5 +1,5 @@
 import { createPool } from '@gatehouse/runtime';
-import { startTcpProxy, waitFor } from '@gatehouse/runtime/testing';
+import { proxyFor, waitFor } from '@gatehouse/runtime/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEnv, type Env, fullEvent, logger, makeApp, pendingCount, publish, rowCount } from './helpers.js';
 
@@ -13,10 +13,8 @@ afterEach(async () => {
 
 describe('PostgreSQL outage', () => {
   it('pauses consumption and readiness while PostgreSQL is unreachable for 10 s, then stores everything', async () => {
-    const target = new URL(env.db.url);
-    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    target.port = String(proxy.port);
-    const pool = createPool({ url: target.toString(), logger, name: 'audit-outage' });
+    const proxy = await proxyFor(env.db.url);
+    const pool = createPool({ url: proxy.url, logger, name: 'audit-outage' });
     const app = await makeApp(env, { pool, overrides: { AUDIT_BATCH_SIZE: '100' } });
     await app.ready();
     try {

@@ -1,4 +1,4 @@
-import { type ServiceProcess, startTcpProxy, type TcpProxy } from '@gatehouse/runtime/testing';
+import { proxyFor, type ServiceProcess } from '@gatehouse/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, type Stack, startStack } from './support/stack.js';
 
@@ -7,13 +7,12 @@ import { bearer, type Stack, startStack } from './support/stack.js';
 // on the very next request after a logout made elsewhere: the read barrier waits
 // for a PING's answer, which comes after every push sent before it.
 let stack: Stack;
-let link: TcpProxy;
+let link: Awaited<ReturnType<typeof proxyFor>>;
 let slow: ServiceProcess;
 beforeAll(async () => {
   stack = await startStack();
-  const redis = new URL(stack.redis.url);
-  link = await startTcpProxy({ host: redis.hostname, port: Number(redis.port) }, { replyDelayMs: 40 });
-  slow = await stack.startGateway({ REDIS_URL: `redis://127.0.0.1:${link.port}`, REDIS_COMMAND_TIMEOUT_MS: '2000' });
+  link = await proxyFor(stack.redis.url, { replyDelayMs: 40 });
+  slow = await stack.startGateway({ REDIS_URL: link.url, REDIS_COMMAND_TIMEOUT_MS: '2000' });
 });
 afterAll(async () => {
   await stack?.close();

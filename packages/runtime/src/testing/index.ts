@@ -6,4 +6,4 @@ export { startRedis } from './redis-server.js';
 export type { ServiceProcess } from './service-process.js';
 export { NODE_TS_ARGS, startServiceProcess } from './service-process.js';
 export type { TcpProxy } from './tcp-proxy.js';
-export { startTcpProxy } from './tcp-proxy.js';
+export { proxyFor, startTcpProxy } from './tcp-proxy.js';

@@ -55,3 +55,25 @@ export async function startTcpProxy(
   await listen();
   return { port, cut: stop, restore: listen, close: stop };
 }
+
+/**
+ * A {@link startTcpProxy} in front of the server a `postgres://` or
+ * `redis://` URL names, with `url`: the same URL through the proxy.
+ *
+ * @example
+ * ```ts
+ * const proxy = await proxyFor(db.url);
+ * const pool = createPool({ url: proxy.url, logger, name: 'behind-proxy' });
+ * ```
+ */
+export async function proxyFor(
+  url: string,
+  options: { replyDelayMs?: number } = {},
+): Promise<TcpProxy & { url: string }> {
+  const target = new URL(url);
+  const defaultPort = target.protocol.startsWith('redis') ? 6379 : 5432;
+  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || defaultPort) }, options);
+  target.hostname = '127.0.0.1';
+  target.port = String(proxy.port);
+  return { ...proxy, url: target.toString() };
+}
