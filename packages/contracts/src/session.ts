@@ -21,8 +21,8 @@ export type SessionHash = Static<typeof SessionHashSchema>;
 
 /**
  * The name of each field inside `session:{sid}`: short, because every byte of
- * a name is stored again in every session (32 bytes a session against the
- * long names, docs/performance.md), and named as the access token's claims
+ * a name is stored again in every session (19 bytes of listpack a session
+ * against the long names, docs/performance.md), and named as the access token's claims
  * where one matches, so `HGETALL session:{sid}` still reads plainly.
  */
 export const SESSION_FIELD_NAMES = {

@@ -40,8 +40,9 @@ export interface NewSession {
 
 /**
  * Writes `session:{sid}` with its TTL, adds the sid to `user_sessions:{userId}`
- * (scored by the session's end, dropping the ids of ended ones) and appends `auth.login.succeeded`, all in one script: there is never a
- * session without its event, nor an event without its session.
+ * (scored by the session's end, dropping the ids of ended ones) and appends
+ * `auth.login.succeeded`, all in one script: there is never a session without
+ * its event, nor an event without its session.
  */
 export async function createSession(redis: RedisContext, session: NewSession): Promise<SessionHash> {
   const hash: SessionHash = {
