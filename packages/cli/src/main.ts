@@ -26,10 +26,35 @@ function findCommand(argv: string[]): Command | undefined {
   )[0];
 }
 
+/**
+ * Puts the positionals after `--`, so a value that begins with `-` (a session
+ * id is base64url, so one in 64 does) is taken as an argument, not an option.
+ */
+function positionalsLast(args: string[], options: Command['options'] = {}): string[] {
+  const byShort = new Map(Object.entries(options).flatMap(([name, o]) => (o.short ? [[`-${o.short}`, name]] : [])));
+  const flags: string[] = [];
+  const positionals: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--') {
+      positionals.push(...args.slice(i + 1));
+      break;
+    }
+    if (arg === '-h' || byShort.has(arg) || arg.startsWith('--')) {
+      flags.push(arg);
+      const name = byShort.get(arg) ?? arg.slice(2);
+      if (options[name]?.type === 'string' && i + 1 < args.length) flags.push(args[++i] as string);
+    } else {
+      positionals.push(arg);
+    }
+  }
+  return [...flags, '--', ...positionals];
+}
+
 function parse(command: Command, argv: string[]) {
   try {
     const parsed = parseArgs({
-      args: argv.slice(command.path.length),
+      args: positionalsLast(argv.slice(command.path.length), command.options),
       options: { ...command.options, help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
       strict: true,
