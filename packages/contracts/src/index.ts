@@ -79,9 +79,15 @@ export {
 } from './http/auth.js';
 export type { ErrorResponse, HealthResponse } from './http/common.js';
 export { ErrorResponseSchema, HealthResponseSchema } from './http/common.js';
-export type { AccessTokenClaims } from './jwt.js';
+export type { AccessTokenClaims, AssertionClaims } from './jwt.js';
 export {
   AccessTokenClaimsSchema,
+  ASSERTION_AUDIT_AUDIENCE,
+  ASSERTION_ISSUER,
+  ASSERTION_JWKS_PATH,
+  ASSERTION_TTL_SECONDS,
+  ASSERTION_TYPE,
+  AssertionClaimsSchema,
   IDENTITY_HEADERS,
   JWT_ALGORITHM,
   JWT_CLOCK_TOLERANCE_SECONDS,

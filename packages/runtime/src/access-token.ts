@@ -1,13 +1,6 @@
-import {
-  type AccessTokenClaims,
-  AccessTokenClaimsSchema,
-  GatehouseError,
-  JWT_ALGORITHM,
-  JWT_CLOCK_TOLERANCE_SECONDS,
-  JWT_TYPE,
-} from '@gatehouse/contracts';
-import { Value } from '@sinclair/typebox/value';
-import { errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { type AccessTokenClaims, AccessTokenClaimsSchema, GatehouseError, JWT_TYPE } from '@gatehouse/contracts';
+import { verifyJwt } from '@gatehouse/upstream';
+import type { JWTVerifyGetKey } from 'jose';
 
 /** The challenge every 401 `invalid_token` carries (RFC 6750). */
 export const INVALID_TOKEN_CHALLENGE = 'Bearer realm="gatehouse", error="invalid_token"';
@@ -18,14 +11,6 @@ export function invalidToken(message: string, cause?: unknown): GatehouseError {
     cause,
     headers: { 'www-authenticate': INVALID_TOKEN_CHALLENGE },
   });
-}
-
-function isKeySourceFailure(err: unknown): boolean {
-  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) return true;
-  // jose throws its base JOSEError, not a subclass, only when the JWKS endpoint answers
-  // other than 200 or with something that is not JSON; every token fault has a subclass.
-  if (err instanceof errors.JOSEError) return err.constructor === errors.JOSEError;
-  return true;
 }
 
 /**
@@ -45,23 +30,14 @@ export async function verifyAccessToken(
   keys: JWTVerifyGetKey,
   options: { issuer: string; audience: string; now?: number },
 ): Promise<AccessTokenClaims> {
-  let payload: unknown;
-  try {
-    ({ payload } = await jwtVerify(token, keys, {
-      algorithms: [JWT_ALGORITHM],
-      typ: JWT_TYPE,
-      issuer: options.issuer,
-      audience: options.audience,
-      clockTolerance: JWT_CLOCK_TOLERANCE_SECONDS,
-      requiredClaims: ['sub', 'sid', 'exp', 'iat', 'jti'],
-      ...(options.now === undefined ? {} : { currentDate: new Date(options.now) }),
-    }));
-  } catch (err) {
-    if (isKeySourceFailure(err)) {
-      throw new GatehouseError('dependency_unavailable', 'The signing keys cannot be fetched.', { cause: err });
-    }
-    throw invalidToken('The access token is invalid or has expired.', err);
-  }
-  if (!Value.Check(AccessTokenClaimsSchema, payload)) throw invalidToken('The access token claims are malformed.');
-  return payload;
+  return await verifyJwt(token, keys, {
+    typ: JWT_TYPE,
+    issuer: options.issuer,
+    audience: options.audience,
+    requiredClaims: ['sub', 'sid', 'exp', 'iat', 'jti'],
+    schema: AccessTokenClaimsSchema,
+    invalid: invalidToken,
+    name: 'access token',
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
 }

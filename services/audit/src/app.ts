@@ -1,5 +1,8 @@
+import { ASSERTION_AUDIT_AUDIENCE } from '@gatehouse/contracts';
 import type { Ed25519KeyPair, Logger, Pool, Redis } from '@gatehouse/runtime';
 import { createBaseApp, healthPlugin } from '@gatehouse/runtime';
+import { createIdentityVerifier } from '@gatehouse/upstream';
+import type { JWTVerifyGetKey } from 'jose';
 import type { AuditConfig } from './config.js';
 import { AlertFeed } from './domain/alert-feed.js';
 import { LiveFeed } from './domain/live-feed.js';
@@ -33,6 +36,8 @@ export interface AppDeps {
   workerRedis?: Redis;
   pool: Pool;
   keys: Ed25519KeyPair;
+  /** The gateway's assertion keys; defaults to its JWKS at `AUDIT_GATEWAY_JWKS_URL`. */
+  assertionKeys?: JWTVerifyGetKey;
   clock?: () => Date;
   /** Closes the clients; runs after every other `onClose` hook (hooks run last-added first). */
   closeClients?: () => Promise<void>;
@@ -94,7 +99,11 @@ export async function buildApp(deps: AppDeps) {
     },
   });
   if (role.api) {
-    await app.register(readerIdentity, { pool });
+    const verify = createIdentityVerifier({
+      audience: ASSERTION_AUDIT_AUDIENCE,
+      ...(deps.assertionKeys ? { keys: deps.assertionKeys } : { jwksUrl: config.AUDIT_GATEWAY_JWKS_URL }),
+    });
+    await app.register(readerIdentity, { pool, verify });
     await app.register(eventsRoutes, { pool });
     await app.register(statsRoutes, { pool });
     await app.register(usersRoutes, { pool, redis, clock: deps.clock ?? (() => new Date()) });

@@ -10,6 +10,11 @@ export const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8082 }),
   DATABASE_URL: Type.String({ default: 'postgres://postgres:postgres@127.0.0.1:5432/gatehouse' }),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 2, default: 10 }),
+  AUDIT_GATEWAY_JWKS_URL: Type.String({
+    minLength: 1,
+    default: 'http://127.0.0.1:8080/.well-known/gateway-jwks.json',
+    description: "the gateway's assertion keys",
+  }),
   AUDIT_CONSUME: Type.Boolean({ default: true }),
   AUDIT_CONSUMER_NAME: Type.String({ minLength: 1, default: hostname() }),
   AUDIT_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
@@ -53,6 +58,12 @@ export type AuditConfig = Static<typeof ConfigSchema>;
 /** Reads and validates the audit configuration from `env`. */
 export function loadServiceConfig(env: NodeJS.ProcessEnv): Readonly<AuditConfig> {
   const config = loadConfig(ConfigSchema, env);
+  if (
+    !URL.canParse(config.AUDIT_GATEWAY_JWKS_URL) ||
+    !/^https?:$/.test(new URL(config.AUDIT_GATEWAY_JWKS_URL).protocol)
+  ) {
+    throw new ConfigError('AUDIT_GATEWAY_JWKS_URL', 'is not an http(s) URL');
+  }
   const urls = webhookUrls(config);
   const bad = urls.findIndex((u) => !URL.canParse(u) || !/^https?:$/.test(new URL(u).protocol));
   // The URL itself is not echoed: webhook URLs often carry a secret in their path.

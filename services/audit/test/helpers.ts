@@ -1,13 +1,17 @@
 import { generateKeyPairSync } from 'node:crypto';
 import {
+  ASSERTION_AUDIT_AUDIENCE,
   AUDIT_GROUP,
   AUTH_EVENTS_STREAM,
   type AuthEvent,
   type AuthEventInput,
   createAuthEvent,
+  IDENTITY_HEADERS,
 } from '@gatehouse/contracts';
 import { createLogger, createPool, createRedis, type Pool, type Redis, waitForRedis } from '@gatehouse/runtime';
 import { createTestDatabase, startRedis, type TestDatabase, type TestRedis } from '@gatehouse/runtime/testing';
+import { assertionKey, signAssertion } from '@gatehouse/upstream';
+import { createLocalJWKSet } from 'jose';
 import { buildApp } from '../src/app.js';
 import { type AuditConfig, loadServiceConfig } from '../src/config.js';
 import { migrateAudit } from '../src/migrate.js';
@@ -136,6 +140,7 @@ export async function makeApp(
     workerRedis,
     pool: options.pool ?? env.pool,
     keys: options.keys ?? testKeys(),
+    assertionKeys: GATEWAY_KEYS,
     ...(options.clock ? { clock: options.clock } : {}),
     closeClients: async () => {
       blocking.disconnect();
@@ -160,9 +165,36 @@ export async function storeDirect(pool: Pool, events: AuthEvent[]) {
   }
 }
 
-export const AUDITOR = {
-  'x-user-roles': 'auditor',
-  'x-user-id': 'auditor-1',
-  'x-username': 'ann',
-  'x-session-id': 's-ann',
-};
+/** The test gateway's assertion key; apps made by {@link makeApp} trust it and nothing else. */
+const gatewayKey = await assertionKey(generateKeyPairSync('ed25519'));
+export const GATEWAY_KEYS = createLocalJWKSet({ keys: [gatewayKey.jwk] });
+
+/** Headers of a caller the test gateway vouches for (an assertion for audit, valid a minute, and the plain headers). */
+export async function asserted(who: {
+  userId: string;
+  username: string;
+  sessionId: string;
+  roles: string[];
+  aud?: string;
+}): Promise<Record<string, string>> {
+  const assertion = await signAssertion(gatewayKey, {
+    aud: who.aud ?? ASSERTION_AUDIT_AUDIENCE,
+    sub: who.userId,
+    username: who.username,
+    sid: who.sessionId,
+    roles: who.roles,
+  });
+  return {
+    [IDENTITY_HEADERS.assertion]: assertion,
+    [IDENTITY_HEADERS.userId]: who.userId,
+    [IDENTITY_HEADERS.username]: who.username,
+    [IDENTITY_HEADERS.sessionId]: who.sessionId,
+    [IDENTITY_HEADERS.roles]: who.roles.join(','),
+  };
+}
+
+const ANN = { userId: 'auditor-1', username: 'ann', sessionId: 's-ann', roles: ['auditor'] };
+
+/** An auditor, as the gateway forwards one; its assertion is re-signed every 20 s, as the gateway would. */
+export const AUDITOR: Record<string, string> = await asserted(ANN);
+setInterval(async () => Object.assign(AUDITOR, await asserted(ANN)), 20_000).unref();

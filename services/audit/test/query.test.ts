@@ -1,7 +1,7 @@
 import type { AuditEventView, AuthEvent } from '@gatehouse/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditApp } from '../src/app.js';
-import { AUDITOR, createEnv, type Env, fullEvent, makeApp, storeDirect } from './helpers.js';
+import { AUDITOR, asserted, createEnv, type Env, fullEvent, makeApp, storeDirect } from './helpers.js';
 
 let env: Env;
 let app: AuditApp;
@@ -40,14 +40,15 @@ const get = (url: string, headers: Record<string, string> = AUDITOR) => app.inje
 const newestFirst = (list: AuthEvent[]) => [...list].reverse().map((e) => e.id); // stored in occurredAt order, pairs in seq order
 
 describe('query API', () => {
-  it('refuses callers without the auditor role with 403 insufficient_role', async () => {
-    for (const roles of [undefined, 'user,admin', 'auditors']) {
-      const headers: Record<string, string> = roles ? { 'x-user-roles': roles } : {};
-      const reply = await get('/audit/events', headers);
+  it('refuses callers the gateway vouches for without the auditor role with 403 insufficient_role', async () => {
+    for (const roles of [[], ['user', 'admin'], ['auditors']]) {
+      const headers = await asserted({ userId: 'u9', username: 'mallory', sessionId: 's9', roles });
+      const reply = await get('/audit/events', { ...headers, 'x-user-roles': 'auditor' });
       expect(reply.statusCode).toBe(403);
       expect(reply.json().error).toBe('insufficient_role');
     }
-    expect((await get('/audit/events', { ...AUDITOR, 'x-user-roles': 'user, auditor' })).statusCode).toBe(200);
+    const both = await asserted({ userId: 'u9', username: 'mallory', sessionId: 's9', roles: ['user', 'auditor'] });
+    expect((await get('/audit/events', both)).statusCode).toBe(200);
   });
 
   it('filters by user id, username, type, ip, session id and time, newest first', async () => {
@@ -131,7 +132,7 @@ describe('query API', () => {
   });
 
   it('records every read (who, which filters, when) and lists the readers', async () => {
-    const headers = { ...AUDITOR, 'x-user-id': 'auditor-9', 'x-username': 'zed' };
+    const headers = await asserted({ userId: 'auditor-9', username: 'zed', sessionId: 's-zed', roles: ['auditor'] });
     await get('/audit/events?ip=192.0.2.1&limit=3', headers);
     await get('/audit/users/u1/summary', headers);
     const reply = await get('/audit/reads?userId=auditor-9', headers);

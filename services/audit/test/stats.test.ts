@@ -88,9 +88,9 @@ describe('GET /audit/stats', () => {
     }
   });
 
-  it('needs the auditor role', async () => {
+  it('needs the gateway assertion', async () => {
     const response = await app.inject({ url: `/audit/stats?${range(0, 60)}&bucket=60` });
-    expect(response.statusCode).toBe(403);
+    expect(response.statusCode).toBe(401);
   });
 
   it('reads the range from the partial login index (EXPLAIN)', async () => {

@@ -78,9 +78,9 @@ describe('live stream (server-sent events)', () => {
     expect(replay.map((g) => g.event.id)).toEqual([wanted[1]?.id, wanted[2]?.id]);
   });
 
-  it('refuses a stream without the auditor role and records the streams opened', async () => {
-    const refused = await fetch(`${base}/audit/stream`, { headers: { 'x-user-roles': 'user' } });
-    expect(refused.status).toBe(403);
+  it('refuses a stream without a gateway assertion and records the streams opened', async () => {
+    const refused = await fetch(`${base}/audit/stream`, { headers: { 'x-user-roles': 'auditor' } });
+    expect(refused.status).toBe(401);
     const { rows } = await env.pool.query(`SELECT params FROM audit_reads WHERE route = '/audit/stream' ORDER BY id`);
     expect(rows.map((r) => r.params)).toEqual([
       { userId: 'live-user', type: 'auth.login.failed' },

@@ -1,13 +1,15 @@
-import { createBaseApp, healthPlugin, type Logger } from '@gatehouse/runtime';
+import { createBaseApp, type Ed25519KeyPair, healthPlugin, type Logger } from '@gatehouse/runtime';
 import type { Redis } from 'ioredis';
 import type { JWTVerifyGetKey } from 'jose';
 import { type GatewayConfig, jwksUrl, parseTrustProxy, parseUpstreams } from './config.js';
+import { createAssertionSigner } from './domain/assertion-signer.js';
 import { SessionReader } from './domain/session-reader.js';
 import { createTokenVerifier, remoteKeys } from './domain/token-verifier.js';
 import authenticationPlugin from './plugins/authentication.js';
 import consolePlugin from './plugins/console.js';
 import metricsPlugin from './plugins/metrics.js';
 import protectionPlugin from './plugins/protection.js';
+import jwksRoutes from './routes/jwks/index.js';
 import proxyRoutes from './routes/proxy/index.js';
 import verifyRoutes from './routes/verify/index.js';
 
@@ -28,15 +30,20 @@ export interface GatewayDeps {
   redis: GatewayRedis;
   /** Signing keys; defaults to the remote JWKS at `JWKS_URL`. */
   keys?: JWTVerifyGetKey;
+  /** The gateway's own key: it signs the identity assertions upstreams verify. */
+  assertionKeys: Ed25519KeyPair;
 }
+
+/** Identity assertions kept, one per (session, route). */
+const ASSERTION_CACHE_SIZE = 100_000;
 
 /**
  * Builds the gateway app (never listens): protection (helmet, rate limit) →
- * health → authentication → forward-auth → proxy routes.
+ * health → authentication → forward-auth → the assertion JWKS → proxy routes.
  *
  * @example
  * ```ts
- * const app = await buildApp({ config, logger, redis: { sessions, invalidations, rateLimit } });
+ * const app = await buildApp({ config, logger, redis: { sessions, invalidations, rateLimit }, assertionKeys });
  * ```
  */
 export async function buildApp(deps: GatewayDeps) {
@@ -63,6 +70,7 @@ export async function buildApp(deps: GatewayDeps) {
     audience: config.JWT_AUDIENCE,
     cacheSize: config.TOKEN_CACHE_SIZE,
   });
+  const signer = await createAssertionSigner({ keys: deps.assertionKeys, cacheSize: ASSERTION_CACHE_SIZE });
   app.addHook('onClose', async () => sessions.close());
 
   await app.register(metricsPlugin);
@@ -82,6 +90,7 @@ export async function buildApp(deps: GatewayDeps) {
   await app.register(consolePlugin);
   await app.register(authenticationPlugin, { verifyToken, lookupSession: (sid) => sessions.get(sid) });
   await app.register(verifyRoutes);
+  await app.register(jwksRoutes, { signer });
   await app.register(proxyRoutes, {
     authOrigin: new URL(config.AUTH_URL).origin,
     auditOrigin: new URL(config.AUDIT_URL).origin,
@@ -89,6 +98,7 @@ export async function buildApp(deps: GatewayDeps) {
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     connections: config.UPSTREAM_CONNECTIONS,
     bodyLimit: config.BODY_LIMIT_BYTES,
+    signer,
   });
   return app;
 }

@@ -25,6 +25,8 @@ export const ConfigSchema = Type.Object({
   SESSION_CACHE_LEASE_MS: PositiveInt(300, 50),
   SESSION_HEARTBEAT_MS: PositiveInt(100, 10),
   SESSION_IDLE_TIMEOUT_SECONDS: PositiveInt(0, 0),
+  ASSERTION_KEY_FILE: Type.String({ minLength: 1, default: '.gatehouse/keys/gateway-assertion.pem' }),
+  ASSERTION_GENERATE_KEY: Type.Boolean({ default: false }),
 });
 
 /** The validated, frozen configuration of the gateway. */

@@ -1,5 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
-import { closeRedis, createLogger, createRedis, runServer } from '@gatehouse/runtime';
+import { closeRedis, createLogger, createRedis, loadEd25519Key, runServer } from '@gatehouse/runtime';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { loadServiceConfig } from './config.js';
@@ -21,7 +21,8 @@ const redis = {
 };
 // Many concurrent rate-limit increments share one write to Redis instead of one syscall each.
 redis.rateLimit.options.enableAutoPipelining = true;
-const app = await buildApp({ config, logger, redis });
+const assertionKeys = await loadEd25519Key(config.ASSERTION_KEY_FILE, { generate: config.ASSERTION_GENERATE_KEY });
+const app = await buildApp({ config, logger, redis, assertionKeys });
 app.addHook('onClose', async () => {
   await Promise.all(Object.values(redis).map((client) => closeRedis(client)));
 });

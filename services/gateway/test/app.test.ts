@@ -27,7 +27,7 @@ beforeAll(async () => {
     RATE_LIMIT_MAX: '3',
     UPSTREAMS: '/api/x=http://127.0.0.1:1',
   });
-  app = await buildApp({ config, logger, redis, keys });
+  app = await buildApp({ config, logger, redis, keys, assertionKeys: generateKeyPairSync('ed25519') });
   await app.ready();
 });
 afterAll(async () => {

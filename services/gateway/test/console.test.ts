@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CONSOLE_CSP, consoleDistPath, ensureConsoleBuilt } from '@gatehouse/console';
@@ -24,7 +25,7 @@ beforeAll(async () => {
   const redis = { sessions: make('s'), invalidations: make('i', 'subscriber'), rateLimit: make('r') };
   await Promise.all(clients.map((c) => waitForRedis(c)));
   const config = loadServiceConfig({ REDIS_URL: server.url, JWKS_URL: 'http://127.0.0.1:1/jwks.json' });
-  app = await buildApp({ config, logger, redis });
+  app = await buildApp({ config, logger, redis, assertionKeys: generateKeyPairSync('ed25519') });
   await app.ready();
 }, 60_000);
 afterAll(async () => {

@@ -1,10 +1,11 @@
-import { AUDITOR_ROLE, GatehouseError, IDENTITY_HEADERS } from '@gatehouse/contracts';
+import { AUDITOR_ROLE, GatehouseError } from '@gatehouse/contracts';
 import type { Pool } from '@gatehouse/runtime';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { IdentityVerifier } from '@gatehouse/upstream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { recordRead } from '../repositories/reads.repository.js';
 
-/** Who is reading the trail, from the gateway's identity headers. */
+/** Who is reading the trail, from the gateway's identity assertion. */
 export interface Reader {
   userId: string | null;
   username: string | null;
@@ -15,12 +16,17 @@ declare module 'fastify' {
   interface FastifyRequest {
     reader: Reader | null;
   }
+  interface FastifyContextConfig {
+    /** A route anyone may call: no assertion, no read recorded. */
+    public?: boolean;
+  }
 }
 
-function header(request: FastifyRequest, name: string): string | null {
-  const value = request.headers[name];
-  const text = Array.isArray(value) ? value[0] : value;
-  return text && text.length > 0 ? text : null;
+/** Options of the reader identity plugin. */
+export interface ReaderIdentityOptions {
+  pool: Pool;
+  /** Verifies the gateway's assertion (`aud` = audit). */
+  verify: IdentityVerifier;
 }
 
 /** A JSON object body (an export's filters) is recorded with the read; nothing else is. */
@@ -28,32 +34,41 @@ function bodyFields(body: unknown): Record<string, unknown> {
   return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
 }
 
+/** A route's hooks of one kind, with `hook` last. */
+function append<T>(existing: T | T[] | undefined, hook: T): T[] {
+  if (existing === undefined) return [hook];
+  return Array.isArray(existing) ? [...existing, hook] : [existing, hook];
+}
+
 /**
- * Defense in depth behind the gateway: every `/audit/*` call must carry the
- * `auditor` role in `x-user-roles` (else 403 `insufficient_role`), and every
- * valid call is recorded in `audit_reads` before it is answered; a read that
- * cannot be recorded is not served.
+ * Zero trust behind the gateway: every route registered after this plugin
+ * (all of the query API; health, metrics and docs come before it) gets two
+ * hooks on the route itself, whatever URL spelling reached it:
+ * `requireAuditor` (onRequest) accepts only a valid gateway assertion whose
+ * `aud` is audit and whose roles include `auditor` (else 401 / 403), and
+ * `recordAuditRead` (preHandler) records the call in `audit_reads` before it
+ * is answered; a read that cannot be recorded is not served. A route opts out
+ * only with `config: { public: true }`.
  */
 export default fp(
-  async function readerIdentity(app: FastifyInstance, options: { pool: Pool }) {
+  async function readerIdentity(app: FastifyInstance, options: ReaderIdentityOptions) {
     app.decorateRequest('reader', null);
-    app.addHook('onRequest', async (request) => {
-      if (!request.url.startsWith('/audit')) return;
-      const roles = (header(request, IDENTITY_HEADERS.roles) ?? '').split(',').map((r) => r.trim());
-      if (!roles.includes(AUDITOR_ROLE)) {
+
+    async function requireAuditor(request: FastifyRequest, reply: FastifyReply) {
+      const identity = await options.verify(request);
+      if (!identity.roles.includes(AUDITOR_ROLE)) {
         throw new GatehouseError('insufficient_role', `The audit trail needs the ${AUDITOR_ROLE} role.`);
       }
-      request.reader = {
-        userId: header(request, IDENTITY_HEADERS.userId),
-        username: header(request, IDENTITY_HEADERS.username),
-        sessionId: header(request, IDENTITY_HEADERS.sessionId),
-      };
-    });
-    app.addHook('preHandler', async (request) => {
-      if (!request.reader) return;
+      request.reader = { userId: identity.userId, username: identity.username, sessionId: identity.sessionId };
+      reply.header('cache-control', 'no-store');
+    }
+
+    async function recordAuditRead(request: FastifyRequest) {
+      const reader = request.reader;
+      if (reader === null) throw new GatehouseError('invalid_token', 'The reader is unknown.');
       try {
         await recordRead(options.pool, {
-          ...request.reader,
+          ...reader,
           requestId: request.id,
           method: request.method,
           route: request.routeOptions.url ?? request.url,
@@ -64,6 +79,12 @@ export default fp(
           cause: err,
         });
       }
+    }
+
+    app.addHook('onRoute', (route) => {
+      if (route.config?.public === true) return;
+      route.onRequest = append(route.onRequest, requireAuditor as never);
+      route.preHandler = append(route.preHandler, recordAuditRead as never);
     });
   },
   { name: 'audit-reader-identity', fastify: '5.x' },

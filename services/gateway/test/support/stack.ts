@@ -78,6 +78,8 @@ export async function startStack(
         REDIS_COMMAND_TIMEOUT_MS: '500',
         RATE_LIMIT_MAX: '100000',
         LOG_LEVEL: 'warn',
+        ASSERTION_GENERATE_KEY: 'true',
+        ASSERTION_KEY_FILE: join(keyDir, 'assertion.pem'),
         ...Object.fromEntries(Object.entries(options.gatewayEnv ?? {}).filter(([, v]) => v !== '')),
         ...env,
       },

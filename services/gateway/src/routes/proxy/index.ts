@@ -1,9 +1,11 @@
 import replyFrom from '@fastify/reply-from';
-import { GatehouseError, IDENTITY_HEADERS } from '@gatehouse/contracts';
-import type { FastifyInstance, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import { ASSERTION_AUDIT_AUDIENCE, GatehouseError, IDENTITY_HEADERS } from '@gatehouse/contracts';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import type { UpstreamRoute } from '../../config.js';
+import type { AssertionSigner } from '../../domain/assertion-signer.js';
 import { identityHeaders } from '../../plugins/authentication.js';
 import { streamingBodyParser } from './body-limit.js';
+import { type Headers, upstreamHeaders } from './forward-headers.js';
 
 /** Options of the proxy routes. */
 export interface ProxyOptions {
@@ -13,16 +15,7 @@ export interface ProxyOptions {
   timeoutMs: number;
   connections: number;
   bodyLimit: number;
-}
-
-type Headers = Record<string, string | string[] | undefined>;
-
-function forwardHeaders(request: FastifyRequest, headers: Headers, keepAuthorization: boolean): Headers {
-  const out: Headers = { ...headers, 'x-forwarded-for': request.ip, 'x-forwarded-proto': request.protocol };
-  out[IDENTITY_HEADERS.requestId] = request.id;
-  if (!keepAuthorization) delete out.authorization;
-  if (request.identity !== null) Object.assign(out, identityHeaders(request.identity, request.id));
-  return out;
+  signer: AssertionSigner;
 }
 
 function upstreamError(error: Error & { statusCode?: number }): GatehouseError {
@@ -31,22 +24,45 @@ function upstreamError(error: Error & { statusCode?: number }): GatehouseError {
     : new GatehouseError('upstream_unavailable', 'The upstream service is unavailable.');
 }
 
-function forwardTo(keepAuthorization: boolean): RouteHandlerMethod {
-  return (request, reply) =>
-    reply.from(request.url, {
-      rewriteRequestHeaders: (req, headers) => forwardHeaders(req as FastifyRequest, headers, keepAuthorization),
-      onError: (rep, { error }) => void rep.send(upstreamError(error)),
-      retryDelay: () => null,
-    });
+function send(request: FastifyRequest, reply: FastifyReply, keepAuthorization: boolean, assertion?: string) {
+  return reply.from(request.url, {
+    rewriteRequestHeaders: (req, headers) => {
+      const out = upstreamHeaders(req as FastifyRequest, headers as Headers);
+      out[IDENTITY_HEADERS.requestId] = request.id;
+      if (!keepAuthorization) delete out.authorization;
+      if (request.identity !== null) Object.assign(out, identityHeaders(request.identity, request.id));
+      if (assertion !== undefined) out[IDENTITY_HEADERS.assertion] = assertion;
+      return out;
+    },
+    onError: (rep, { error }) => void rep.send(upstreamError(error)),
+    retryDelay: () => null,
+  });
+}
+
+/**
+ * The handler of a proxied route. With an `audience`, an authenticated request
+ * also carries the gateway's identity assertion for it: from the signer's
+ * cache when fresh (synchronously), else signed once and cached.
+ */
+function forwardTo(signer: AssertionSigner, keepAuthorization: boolean, audience?: string): RouteHandlerMethod {
+  return (request, reply) => {
+    const identity = request.identity;
+    if (audience === undefined || identity === null) return send(request, reply, keepAuthorization);
+    const assertion = signer.get(identity, audience);
+    if (typeof assertion === 'string') return send(request, reply, keepAuthorization, assertion);
+    return assertion.then((signed) => send(request, reply, keepAuthorization, signed));
+  };
 }
 
 /**
  * `/auth/*` → auth (login and the JWKS without a token, the rest with one),
  * `/audit/*` → audit with the `auditor` role, and every configured prefix →
- * its upstream with a valid session. Bodies are streamed, connections kept
- * alive, and upstream failures answered as JSON 502 / 504.
+ * its upstream with a valid session. Audit and the upstreams get an identity
+ * assertion whose `aud` is `audit` or the route prefix. Bodies are streamed,
+ * connections kept alive, and upstream failures answered as JSON 502 / 504.
  */
 export default async function proxyRoutes(app: FastifyInstance, options: ProxyOptions) {
+  const { signer } = options;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', streamingBodyParser(options.bodyLimit));
   // One reply-from (and so one undici pool with `base`) per origin, as a plain proxy would have.
@@ -65,21 +81,23 @@ export default async function proxyRoutes(app: FastifyInstance, options: ProxyOp
       routes(scope);
     });
   await upstream(options.authOrigin, (scope) => {
-    const toAuth = forwardTo(true);
+    const toAuth = forwardTo(signer, true);
     scope.post('/auth/login', toAuth);
     scope.get('/.well-known/jwks.json', toAuth);
     scope.all('/auth/*', { preHandler: app.requireIdentity() }, toAuth);
   });
   await upstream(options.auditOrigin, (scope) => {
     const auditor = { preHandler: app.requireIdentity('auditor') };
-    scope.all('/audit', auditor, forwardTo(false));
-    scope.all('/audit/*', auditor, forwardTo(false));
+    const toAudit = forwardTo(signer, false, ASSERTION_AUDIT_AUDIENCE);
+    scope.all('/audit', auditor, toAudit);
+    scope.all('/audit/*', auditor, toAudit);
   });
   for (const route of options.upstreams) {
     await upstream(route.origin, (scope) => {
       const authenticated = { preHandler: app.requireIdentity() };
-      scope.all(route.prefix, authenticated, forwardTo(false));
-      scope.all(`${route.prefix}/*`, authenticated, forwardTo(false));
+      const toUpstream = forwardTo(signer, false, route.prefix);
+      scope.all(route.prefix, authenticated, toUpstream);
+      scope.all(`${route.prefix}/*`, authenticated, toUpstream);
     });
   }
 }

@@ -1,0 +1,87 @@
+import { ASSERTION_TTL_SECONDS } from '@gatehouse/contracts';
+import type { Ed25519KeyPair } from '@gatehouse/runtime';
+import { assertionKey, signAssertion } from '@gatehouse/upstream';
+import type { JWK } from 'jose';
+import type { Identity } from './authenticate.js';
+
+/** Signs the identity assertions the gateway forwards, and publishes their keys. */
+export interface AssertionSigner {
+  /**
+   * The assertion of `identity` for `audience`: a string from the cache when a
+   * fresh one exists (no signature, no promise), else a promise of a new one.
+   */
+  get(identity: Identity, audience: string): string | Promise<string>;
+  /** The public JWKS upstreams verify with. */
+  readonly jwks: { keys: JWK[] };
+}
+
+/** Options of {@link createAssertionSigner}. */
+export interface AssertionSignerOptions {
+  keys: Ed25519KeyPair;
+  /** Assertions kept (one per session and route); the oldest goes first. */
+  cacheSize: number;
+  now?: () => number;
+}
+
+interface Cached {
+  token: string;
+  refreshAt: number;
+  /** The identity it was signed for: user id, name and roles. */
+  who: string;
+}
+
+/**
+ * Makes the signer: one EdDSA assertion per (session, audience), valid for
+ * {@link ASSERTION_TTL_SECONDS}, reused from a bounded cache until half its
+ * life is over (so an upstream always gets at least 30 s of validity) or the
+ * session's user, name or roles change. Concurrent misses share one signature.
+ *
+ * @example
+ * ```ts
+ * const signer = await createAssertionSigner({ keys, cacheSize: 100_000 });
+ * const assertion = await signer.get(identity, '/api/orders');
+ * ```
+ */
+export async function createAssertionSigner(options: AssertionSignerOptions): Promise<AssertionSigner> {
+  const now = options.now ?? Date.now;
+  const key = await assertionKey(options.keys);
+  const cache = new Map<string, Cached>();
+  const pending = new Map<string, Promise<string>>();
+
+  const sign = async (slot: string, identity: Identity, audience: string, who: string): Promise<string> => {
+    const iat = Math.floor(now() / 1000);
+    const token = await signAssertion(
+      key,
+      {
+        aud: audience,
+        sub: identity.userId,
+        username: identity.username,
+        sid: identity.sessionId,
+        roles: identity.roles,
+      },
+      iat,
+    );
+    cache.delete(slot);
+    if (options.cacheSize > 0) {
+      if (cache.size >= options.cacheSize) cache.delete(cache.keys().next().value as string);
+      cache.set(slot, { token, refreshAt: (iat + ASSERTION_TTL_SECONDS / 2) * 1000, who });
+    }
+    return token;
+  };
+
+  return {
+    jwks: { keys: [key.jwk] },
+    get(identity, audience) {
+      const slot = `${identity.sessionId}\n${audience}`;
+      const who = `${identity.userId}\n${identity.username}\n${identity.roles.join(',')}`;
+      const hit = cache.get(slot);
+      if (hit !== undefined && hit.who === who && hit.refreshAt > now()) return hit.token;
+      const flight = `${slot}\n${who}`;
+      const inFlight = pending.get(flight);
+      if (inFlight !== undefined) return inFlight;
+      const signed = sign(slot, identity, audience, who).finally(() => pending.delete(flight));
+      pending.set(flight, signed);
+      return signed;
+    },
+  };
+}
