@@ -247,6 +247,8 @@ async function main(): Promise<void> {
       UPSTREAMS: `/api=${upstream.url}`,
       RATE_LIMIT_MAX: process.env.BENCH_RATE_LIMIT_MAX ?? '100000000',
       LOG_LEVEL: 'warn',
+      ASSERTION_GENERATE_KEY: 'true',
+      ASSERTION_KEY_FILE: join(keyDir, 'assertion.pem'),
     };
     const startGateway = async () => {
       const gateway = await startServiceProcess({

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { ensureConsoleBuilt } from '@gatehouse/console';
+import { ASSERTION_JWKS_PATH } from '@gatehouse/contracts';
 import { startDemoUpstream } from './demo-upstream.js';
 import { startEmbeddedPostgres } from './postgres.js';
 import { startLocalRedis } from './redis.js';
@@ -51,6 +52,7 @@ async function main() {
     LOG_LEVEL: env.LOG_LEVEL ?? 'info',
     HOST: env.HOST ?? '127.0.0.1',
   };
+  const gatewayJwks = `http://127.0.0.1:${ports.gateway}${ASSERTION_JWKS_PATH}`;
   services.push(
     await startStackService('auth', ports.auth, {
       ...common,
@@ -68,13 +70,15 @@ async function main() {
       ...common,
       AUDIT_GENERATE_KEY: 'true',
       AUDIT_DIGEST_KEY_FILE: `${STATE}/keys/audit-digest.pem`,
+      AUDIT_GATEWAY_JWKS_URL: gatewayJwks,
     }),
   );
   // The gateway serves packages/console/dist/web under /console/: build it when missing or stale.
   if (await ensureConsoleBuilt()) console.log('built the audit console (packages/console/dist/web)');
   let upstreams = env.UPSTREAMS;
   if (!upstreams) {
-    cleanups.push(await startDemoUpstream(ports.demo));
+    const demo = await startDemoUpstream({ port: ports.demo, jwksUrl: gatewayJwks });
+    cleanups.push(demo.close);
     upstreams = `/api/demo=http://127.0.0.1:${ports.demo}`;
   }
   services.push(
@@ -83,6 +87,8 @@ async function main() {
       AUTH_URL: `http://127.0.0.1:${ports.auth}`,
       AUDIT_URL: `http://127.0.0.1:${ports.audit}`,
       UPSTREAMS: upstreams,
+      ASSERTION_GENERATE_KEY: 'true',
+      ASSERTION_KEY_FILE: `${STATE}/keys/gateway-assertion.pem`,
     }),
   );
   printBanner(redisUrl, databaseUrl, password);
@@ -103,6 +109,7 @@ Try it:
   TOKEN=$(curl -s ${gw}/auth/login -H 'content-type: application/json' \\
     -d '{"username":"demo","password":"${password}"}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).accessToken')
   curl -s ${gw}/api/demo/hello -H "authorization: Bearer $TOKEN"
+  curl -s -i http://localhost:${ports.demo}/hello -H 'x-user-id: admin'    # 401: no gateway assertion
   curl -s ${gw}/auth/session -H "authorization: Bearer $TOKEN"
   redis-cli -p ${redisPort} --scan --pattern 'session:*'
   redis-cli -p ${redisPort} XRANGE auth-events - +

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createUser } from '@gatehouse/auth';
 import { startAuthProcess } from '@gatehouse/auth/testing';
-import { AUTH_EVENTS_STREAM, type AuthEvent, EVENT_FIELD } from '@gatehouse/contracts';
+import { ASSERTION_JWKS_PATH, AUTH_EVENTS_STREAM, type AuthEvent, EVENT_FIELD } from '@gatehouse/contracts';
 import { closeRedis, createLogger, createPool, createRedis, type Pool, type Redis } from '@gatehouse/runtime';
 import {
   createTestDatabase,
@@ -15,6 +15,7 @@ import {
   type TestDatabase,
   type TestRedis,
 } from '@gatehouse/runtime/testing';
+import { type DemoUpstream, startDemoUpstream } from '../../../scripts/stack/demo-upstream.js';
 
 /** A user created in the auth database, with its clear password. */
 export interface TestUser {
@@ -33,6 +34,8 @@ export interface E2eStack {
   auth: ServiceProcess;
   audit: ServiceProcess;
   gateway: ServiceProcess;
+  /** The demo upstream of `npm start`, behind `/api/demo`. */
+  demo: DemoUpstream;
   addUser(roles?: string[]): Promise<TestUser>;
   /** `POST /auth/login` through the gateway, as curl would. */
   login(username: string, password: string): Promise<Response>;
@@ -58,6 +61,8 @@ export async function startE2eStack(options: { env?: Record<string, string> } = 
   const extra = { ...QUIET, ...options.env };
   const common = { DATABASE_URL: db.url, REDIS_URL: redis.url, ...extra };
   const [authPort, auditPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
+  const gatewayJwks = `http://127.0.0.1:${gatewayPort}${ASSERTION_JWKS_PATH}`;
+  const demo = await startDemoUpstream({ port: 0, jwksUrl: gatewayJwks });
   // One at a time: on a 2-core machine, three cold tsx starts at once can exceed Fastify's plugin timeout.
   const auth = await startAuthProcess({
     databaseUrl: db.url,
@@ -82,12 +87,22 @@ export async function startE2eStack(options: { env?: Record<string, string> } = 
       AUDIT_BLOCK_MS: '200',
       AUDIT_LIVE_POLL_MS: '100',
       AUDIT_QUEUE_PREFIX: `e2e${randomBytes(3).toString('hex')}`,
+      AUDIT_GATEWAY_JWKS_URL: gatewayJwks,
     },
   });
   const gateway = await startServiceProcess({
     entry: 'services/gateway/src/server.ts',
     port: gatewayPort,
-    env: { REDIS_URL: redis.url, AUTH_URL: auth.url, AUDIT_URL: audit.url, RATE_LIMIT_MAX: '100000', ...extra },
+    env: {
+      REDIS_URL: redis.url,
+      AUTH_URL: auth.url,
+      AUDIT_URL: audit.url,
+      UPSTREAMS: `/api/demo=${demo.url}`,
+      RATE_LIMIT_MAX: '100000',
+      ASSERTION_GENERATE_KEY: 'true',
+      ASSERTION_KEY_FILE: join(dir, 'assertion.pem'),
+      ...extra,
+    },
   });
   const logger = createLogger({ service: 'e2e', level: 'silent', format: 'json' });
   const pool = createPool({ url: db.url, logger, name: 'e2e' });
@@ -106,6 +121,7 @@ export async function startE2eStack(options: { env?: Record<string, string> } = 
     auth,
     audit,
     gateway,
+    demo,
     login,
     addUser: async (roles = ['user']) => {
       const username = `e2e_${randomBytes(5).toString('hex')}`;
@@ -125,7 +141,7 @@ export async function startE2eStack(options: { env?: Record<string, string> } = 
       await pipeline.exec();
     },
     close: async () => {
-      await Promise.all([gateway.kill(), audit.kill(), auth.kill()]);
+      await Promise.all([gateway.kill(), audit.kill(), auth.kill(), demo.close()]);
       await closeRedis(inspect);
       await pool.end();
       await Promise.all([redis.stop(), db.drop(), rm(dir, { recursive: true, force: true })]);
