@@ -8,7 +8,7 @@ export { default as healthPlugin } from './health.js';
 export type { Ed25519KeyPair } from './keys.js';
 export { loadEd25519Key, loadEd25519PublicKey } from './keys.js';
 export type { Logger, LoggerOptions } from './logger.js';
-export { createLogger, REDACT_PATHS } from './logger.js';
+export { createLogger, REDACT_PATHS, redactUrl } from './logger.js';
 export type { MetricsOptions } from './metrics.js';
 export { default as metricsPlugin, HTTP_DURATION_BUCKETS } from './metrics.js';
 export { migrate } from './migrate.js';

@@ -120,3 +120,40 @@ describe('request loggers', () => {
     expect(lines[1]).toMatchObject({ reqId: requestId, step: 'inner' });
   });
 });
+
+describe('log redaction of request URLs', () => {
+  it('never writes a secret query parameter (a canary token) to a log line, at any level', async () => {
+    const canary = `canary-${Date.now().toString(36)}-eyJhbGciOiJFZERTQSJ9`;
+    const lines: string[] = [];
+    const destination = { write: (line: string) => void lines.push(line) };
+    const logged = createBaseApp({
+      logger: createLogger({ service: 'test', level: 'trace', format: 'json', destination }),
+    });
+    logged.get('/api/demo/x', async () => {
+      throw new GatehouseError('invalid_token', 'A bearer access token is required.');
+    });
+    const secrets = [
+      'access_token',
+      'token',
+      'id_token',
+      'refresh_token',
+      'code',
+      'password',
+      'client_secret',
+      'api_key',
+      'sig',
+      '%61ccess_token',
+    ];
+    for (const name of secrets) {
+      const res = await logged.inject({ url: `/api/demo/x?page=2&${name}=${canary}&state=s1` });
+      expect(res.statusCode).toBe(401);
+    }
+    await logged.inject({ url: `/nowhere?access_token=${canary}` });
+    await logged.close();
+    expect(lines.length).toBeGreaterThan(secrets.length);
+    expect(lines.filter((line) => line.includes(canary))).toEqual([]);
+    const urls = lines.map((line) => JSON.parse(line).req?.url).filter(Boolean);
+    expect(urls).toContain('/api/demo/x?page=2&access_token=[redacted]&state=s1');
+    expect(urls).toContain('/api/demo/x?page=2&%61ccess_token=[redacted]&state=s1');
+  });
+});
