@@ -20,7 +20,8 @@ export interface BaseAppOptions {
  * Creates the Fastify instance every service builds on: the process' root
  * logger (a request's child made only when it logs), request ids taken from or put in `x-request-id`, a 64 KiB body
  * limit by default, the shared error handler, strict JSON body validation
- * (see validators.ts), and `Connection: close` on replies sent while shutting down.
+ * (see validators.ts), `Cache-Control: no-store` on every reply that does not
+ * set its own, and `Connection: close` on replies sent while shutting down.
  *
  * @example
  * ```ts
@@ -45,6 +46,8 @@ export function createBaseApp(options: BaseAppOptions) {
   app.register(errorHandler);
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header(IDENTITY_HEADERS.requestId, request.id);
+    // Tokens, sessions and audit records must never sit in a shared or browser cache (RFC 6749 §5.1).
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     // Node closes only idle keep-alive connections on close(); a busy one would
     // otherwise outlive the shutdown grace period.
     if (!app.server.listening) reply.header('connection', 'close');

@@ -157,3 +157,18 @@ describe('log redaction of request URLs', () => {
     expect(urls).toContain('/api/demo/x?page=2&%61ccess_token=[redacted]&state=s1');
   });
 });
+
+describe('Cache-Control', () => {
+  it('is no-store on every reply (tokens, sessions, errors) unless the route sets its own', async () => {
+    const cached = createBaseApp({ logger: createLogger({ service: 'test', level: 'silent', format: 'json' }) });
+    cached.post('/token', async () => ({ accessToken: 'secret' }));
+    cached.get('/public', async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send({}));
+    const token = await cached.inject({ method: 'POST', url: '/token' });
+    const missing = await cached.inject({ url: '/missing' });
+    const open = await cached.inject({ url: '/public' });
+    await cached.close();
+    expect(token.headers['cache-control']).toBe('no-store');
+    expect(missing.headers['cache-control']).toBe('no-store');
+    expect(open.headers['cache-control']).toBe('public, max-age=300');
+  });
+});

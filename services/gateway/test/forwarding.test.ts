@@ -112,3 +112,32 @@ describe('headers an upstream never sees (issue 13, item 7)', () => {
     expect(Object.keys(seen).filter((name) => name.includes('_'))).toEqual([]);
   });
 });
+
+describe('Cache-Control: no-store on every answer that carries a token or session (issue 13, item 10)', () => {
+  it('marks login, session, sessions, logout and forward-auth answers no-store, and lets the JWKS be cached', async () => {
+    const user = await stack.addUser();
+    const login = await fetch(`${gw()}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: user.username, password: user.password }),
+    });
+    expect(login.status).toBe(200);
+    expect(login.headers.get('cache-control')).toBe('no-store');
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const failed = await fetch(`${gw()}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: user.username, password: 'wrong-password' }),
+    });
+    expect(failed.headers.get('cache-control')).toBe('no-store');
+    for (const path of ['/auth/session', '/auth/sessions', '/verify', '/api/echo/x']) {
+      const res = await fetch(`${gw()}${path}`, { headers: bearer(accessToken) });
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('cache-control'), path).toBe('no-store');
+    }
+    const logout = await fetch(`${gw()}/auth/logout`, { method: 'POST', headers: bearer(accessToken) });
+    expect(logout.headers.get('cache-control')).toBe('no-store');
+    const jwks = await fetch(`${gw()}${ASSERTION_JWKS_PATH}`);
+    expect(jwks.headers.get('cache-control')).toBe('public, max-age=300');
+  });
+});

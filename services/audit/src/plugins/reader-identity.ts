@@ -1,7 +1,7 @@
 import { AUDITOR_ROLE, GatehouseError } from '@gatehouse/contracts';
 import type { Pool } from '@gatehouse/runtime';
 import type { IdentityVerifier } from '@gatehouse/upstream';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { recordRead } from '../repositories/reads.repository.js';
 
@@ -54,13 +54,12 @@ export default fp(
   async function readerIdentity(app: FastifyInstance, options: ReaderIdentityOptions) {
     app.decorateRequest('reader', null);
 
-    async function requireAuditor(request: FastifyRequest, reply: FastifyReply) {
+    async function requireAuditor(request: FastifyRequest) {
       const identity = await options.verify(request);
       if (!identity.roles.includes(AUDITOR_ROLE)) {
         throw new GatehouseError('insufficient_role', `The audit trail needs the ${AUDITOR_ROLE} role.`);
       }
       request.reader = { userId: identity.userId, username: identity.username, sessionId: identity.sessionId };
-      reply.header('cache-control', 'no-store');
     }
 
     async function recordAuditRead(request: FastifyRequest) {
