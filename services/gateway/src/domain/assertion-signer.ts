@@ -26,8 +26,20 @@ export interface AssertionSignerOptions {
 interface Cached {
   token: string;
   refreshAt: number;
-  /** The identity it was signed for: user id, name and roles. */
-  who: string;
+  /** The identity it was signed for. */
+  userId: string;
+  username: string;
+  roles: string[];
+  rolesKey: string;
+}
+
+/** Whether `hit` was signed for this identity (the roles array is usually the cached session's own). */
+function sameIdentity(hit: Cached, identity: Identity): boolean {
+  return (
+    hit.userId === identity.userId &&
+    hit.username === identity.username &&
+    (hit.roles === identity.roles || hit.rolesKey === identity.roles.join(','))
+  );
 }
 
 /**
@@ -48,7 +60,7 @@ export async function createAssertionSigner(options: AssertionSignerOptions): Pr
   const cache = new Map<string, Cached>();
   const pending = new Map<string, Promise<string>>();
 
-  const sign = async (slot: string, identity: Identity, audience: string, who: string): Promise<string> => {
+  const sign = async (slot: string, identity: Identity, audience: string): Promise<string> => {
     const iat = Math.floor(now() / 1000);
     const token = await signAssertion(
       key,
@@ -64,7 +76,14 @@ export async function createAssertionSigner(options: AssertionSignerOptions): Pr
     cache.delete(slot);
     if (options.cacheSize > 0) {
       if (cache.size >= options.cacheSize) cache.delete(cache.keys().next().value as string);
-      cache.set(slot, { token, refreshAt: (iat + ASSERTION_TTL_SECONDS / 2) * 1000, who });
+      cache.set(slot, {
+        token,
+        refreshAt: (iat + ASSERTION_TTL_SECONDS / 2) * 1000,
+        userId: identity.userId,
+        username: identity.username,
+        roles: identity.roles,
+        rolesKey: identity.roles.join(','),
+      });
     }
     return token;
   };
@@ -73,13 +92,12 @@ export async function createAssertionSigner(options: AssertionSignerOptions): Pr
     jwks: { keys: [key.jwk] },
     get(identity, audience) {
       const slot = `${identity.sessionId}\n${audience}`;
-      const who = `${identity.userId}\n${identity.username}\n${identity.roles.join(',')}`;
       const hit = cache.get(slot);
-      if (hit !== undefined && hit.who === who && hit.refreshAt > now()) return hit.token;
-      const flight = `${slot}\n${who}`;
+      if (hit !== undefined && hit.refreshAt > now() && sameIdentity(hit, identity)) return hit.token;
+      const flight = `${slot}\n${identity.userId}\n${identity.username}\n${identity.roles.join(',')}`;
       const inFlight = pending.get(flight);
       if (inFlight !== undefined) return inFlight;
-      const signed = sign(slot, identity, audience, who).finally(() => pending.delete(flight));
+      const signed = sign(slot, identity, audience).finally(() => pending.delete(flight));
       pending.set(flight, signed);
       return signed;
     },
