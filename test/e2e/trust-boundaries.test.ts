@@ -10,7 +10,8 @@ let sessionId: string;
 const forged = { 'x-user-id': 'root', 'x-username': 'root', 'x-user-roles': 'auditor,admin', 'x-session-id': 's' };
 
 beforeAll(async () => {
-  stack = await startE2eStack();
+  // A loaded CI machine can take seconds to answer a Redis command while five processes start.
+  stack = await startE2eStack({ env: { REDIS_COMMAND_TIMEOUT_MS: '10000' } });
   auditor = await stack.addUser(['user', 'auditor']);
   ({ token, sessionId } = await stack.token(auditor));
 }, 120_000);
@@ -46,7 +47,8 @@ describe('the demo upstream (packages/upstream)', () => {
 
 describe('audit behind the gateway', () => {
   it('refuses direct calls without an assertion on every spelling of every read path', async () => {
-    for (const path of ['/audit/events', '/%61udit/events', '/%61udit/stream', '/%61udit/reads', '/audit/exports']) {
+    const download = '/%61udit/exports/0190c0d2-8a5e-7000-8000-000000000001/download';
+    for (const path of ['/audit/events', '/%61udit/events', '/%61udit/stream', '/%61udit/reads', download]) {
       const res = await fetch(`${stack.audit.url}${path}`, { headers: forged });
       expect(res.status, path).toBe(401);
     }
