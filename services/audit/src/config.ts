@@ -55,17 +55,15 @@ export const ConfigSchema = Type.Object({
 /** The validated audit configuration. */
 export type AuditConfig = Static<typeof ConfigSchema>;
 
+const isHttpUrl = (u: string) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol);
+
 /** Reads and validates the audit configuration from `env`. */
 export function loadServiceConfig(env: NodeJS.ProcessEnv): Readonly<AuditConfig> {
   const config = loadConfig(ConfigSchema, env);
-  if (
-    !URL.canParse(config.AUDIT_GATEWAY_JWKS_URL) ||
-    !/^https?:$/.test(new URL(config.AUDIT_GATEWAY_JWKS_URL).protocol)
-  ) {
+  if (!isHttpUrl(config.AUDIT_GATEWAY_JWKS_URL))
     throw new ConfigError('AUDIT_GATEWAY_JWKS_URL', 'is not an http(s) URL');
-  }
   const urls = webhookUrls(config);
-  const bad = urls.findIndex((u) => !URL.canParse(u) || !/^https?:$/.test(new URL(u).protocol));
+  const bad = urls.findIndex((u) => !isHttpUrl(u));
   // The URL itself is not echoed: webhook URLs often carry a secret in their path.
   if (bad >= 0) throw new ConfigError('AUDIT_ALERT_WEBHOOKS', `entry ${bad + 1} is not an http(s) URL`);
   if (urls.length > 0 && config.AUDIT_WEBHOOK_SECRET.length < 16) {
