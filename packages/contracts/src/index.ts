@@ -88,6 +88,9 @@ export {
   JWT_TYPE,
 } from './jwt.js';
 export {
+  LOGIN_ATTEMPTS_IP_PREFIX,
+  LOGIN_ATTEMPTS_USER_PREFIX,
+  LOGIN_FAILURES_USER_PREFIX,
   loginAttemptsIpKey,
   loginAttemptsKey,
   loginFailuresKey,
@@ -107,3 +110,9 @@ export {
   touchIntervalSeconds,
 } from './session.js';
 export { AUDIT_GROUP, AUTH_EVENTS_DEAD_STREAM, AUTH_EVENTS_STREAM, EVENT_FIELD } from './streams.js';
+export {
+  canonicalUsername,
+  isCanonicalUsername,
+  USERNAME_INPUT_PATTERN,
+  UsernameInputSchema,
+} from './username.js';

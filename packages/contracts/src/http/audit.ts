@@ -1,12 +1,15 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { AUTH_EVENT_TYPES } from '../events/envelope.js';
+import { USERNAME_INPUT_PATTERN } from '../username.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 /** Filters shared by `GET /audit/events`, `GET /audit/stream` and (later) exports. */
 export const AuditEventFiltersSchema = Type.Object({
   userId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-  username: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  username: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 200, pattern: USERNAME_INPUT_PATTERN, description: 'any spelling' }),
+  ),
   type: Type.Optional(Type.Union(AUTH_EVENT_TYPES.map((t) => Type.Literal(t)))),
   ip: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   sessionId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),

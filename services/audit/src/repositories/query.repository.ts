@@ -1,4 +1,4 @@
-import { type AuditEventFilters, type AuditEventView, GatehouseError } from '@gatehouse/contracts';
+import { type AuditEventFilters, type AuditEventView, canonicalUsername, GatehouseError } from '@gatehouse/contracts';
 import type { Pool } from '@gatehouse/runtime';
 import { EVENT_COLUMNS, toChainRow } from './chain.repository.js';
 
@@ -47,7 +47,8 @@ export function whereClause(filters: AuditEventFilters, cursor?: string): { sql:
     conditions.push(sql(params.length));
   };
   for (const [key, column] of EQUALS) {
-    const value = filters[key];
+    const value =
+      key === 'username' && filters.username !== undefined ? canonicalUsername(filters.username) : filters[key];
     if (value !== undefined) add((n) => `${column} = $${n}`, value);
   }
   if (filters.from) add((n) => `occurred_at >= $${n}`, filters.from);
