@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { IDENTITY_HEADERS } from '@gatehouse/contracts';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify from 'fastify';
 import type { Logger } from 'pino';
 import errorHandler from './error-handler.js';
 import { requestLoggerFactory } from './logger.js';
+import { parseTrustProxy } from './trust-proxy.js';
 import { validatorCompiler } from './validators.js';
 
 /** Options of {@link createBaseApp}. */
 export interface BaseAppOptions {
   logger: Logger;
   bodyLimit?: number;
-  trustProxy?: FastifyServerOptions['trustProxy'];
+  /** The `TRUST_PROXY` value (see `TrustProxyEnv`); default `false`. */
+  trustProxy?: string;
   /** Header a request id is taken from; `false` always mints a new one (an edge service). Default `x-request-id`. */
   requestIdHeader?: string | false;
 }
@@ -32,7 +34,7 @@ export function createBaseApp(options: BaseAppOptions) {
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: parseTrustProxy(options.trustProxy ?? 'false'),
     requestIdHeader: options.requestIdHeader ?? IDENTITY_HEADERS.requestId,
     genReqId: () => randomUUID(),
     childLoggerFactory: requestLoggerFactory,

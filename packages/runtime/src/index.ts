@@ -23,3 +23,4 @@ export { countSessions } from './session-count.js';
 export type { GroupHealth, StreamHealth } from './stream-health.js';
 export { readStreamHealth } from './stream-health.js';
 export { activeLogIds, activeTraceparent, flushTraces, linksFrom, withLinkedSpan } from './tracing.js';
+export { parseTrustProxy, TrustProxyEnv } from './trust-proxy.js';
