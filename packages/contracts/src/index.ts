@@ -8,6 +8,7 @@ export {
   createAuthEvent,
   parseAuthEvent,
 } from './events/envelope.js';
+export { isInstant } from './events/formats.js';
 export type {
   AuditEventFilters,
   AuditEventListResponse,
@@ -113,6 +114,6 @@ export { AUDIT_GROUP, AUTH_EVENTS_DEAD_STREAM, AUTH_EVENTS_STREAM, EVENT_FIELD }
 export {
   canonicalUsername,
   isCanonicalUsername,
-  USERNAME_INPUT_PATTERN,
+  PLAIN_TEXT_PATTERN,
   UsernameInputSchema,
 } from './username.js';

@@ -1,13 +1,15 @@
 import { Type } from '@sinclair/typebox';
 
 /**
- * A username as typed: no C0/C1 control character (NUL included), no Unicode
- * format character (bidi overrides, zero-width joiners) and no lone surrogate.
+ * Text a client may send as a name or filter (a username as typed, an
+ * address, a session id): no C0/C1 control character (NUL included, which
+ * PostgreSQL refuses in text), no Unicode format character (bidi overrides,
+ * zero-width joiners) and no lone surrogate.
  * Written so it means the same with and without the regex `u` flag (Ajv
  * compiles with it, TypeBox's `Value` without): a surrogate is accepted only
  * as the first half of a pair followed by its second half.
  */
-export const USERNAME_INPUT_PATTERN = String.raw`^(?:[^\u0000-\u001F\u007F-\u009F\u00AD\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$`;
+export const PLAIN_TEXT_PATTERN = String.raw`^(?:[^\u0000-\u001F\u007F-\u009F\u00AD\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$`;
 
 /*
  * A canonical username: 1 to 64 of `a-z 0-9 . _ @ -`. ASCII only, so two
@@ -17,7 +19,7 @@ export const USERNAME_INPUT_PATTERN = String.raw`^(?:[^\u0000-\u001F\u007F-\u009
 const CANONICAL_USERNAME_PATTERN = /^[a-z0-9._@-]{1,64}$/;
 
 /** A username in a request body or query: any spelling a person may type, never a control character. */
-export const UsernameInputSchema = Type.String({ minLength: 1, maxLength: 128, pattern: USERNAME_INPUT_PATTERN });
+export const UsernameInputSchema = Type.String({ minLength: 1, maxLength: 128, pattern: PLAIN_TEXT_PATTERN });
 
 /**
  * The one canonical form of a username, computed here and nowhere else (no
