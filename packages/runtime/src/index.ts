@@ -1,6 +1,6 @@
 export { INVALID_TOKEN_CHALLENGE, invalidToken, verifyAccessToken } from './access-token.js';
-export type { BaseApp, BaseAppOptions } from './app.js';
-export { createBaseApp } from './app.js';
+export type { BaseApp, BaseAppOptions, RegisteredRoute } from './app.js';
+export { createBaseApp, registeredRoutes } from './app.js';
 export { CommonEnv, ConfigError, loadConfig } from './config.js';
 export { default as errorHandlerPlugin, toErrorReply } from './error-handler.js';
 export type { HealthOptions, ReadinessCheck } from './health.js';

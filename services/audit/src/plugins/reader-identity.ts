@@ -38,7 +38,8 @@ export default fp(
   async function readerIdentity(app: FastifyInstance, options: { pool: Pool }) {
     app.decorateRequest('reader', null);
     app.addHook('onRequest', async (request) => {
-      if (!request.url.startsWith('/audit')) return;
+      // The matched route, not the URL as sent: the router decodes `/%61udit`.
+      if (!request.routeOptions.url?.startsWith('/audit')) return;
       const roles = (header(request, IDENTITY_HEADERS.roles) ?? '').split(',').map((r) => r.trim());
       if (!roles.includes(AUDITOR_ROLE)) {
         throw new GatehouseError('insufficient_role', `The audit trail needs the ${AUDITOR_ROLE} role.`);
