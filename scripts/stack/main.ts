@@ -5,7 +5,13 @@ import { ASSERTION_JWKS_PATH } from '@gatehouse/contracts';
 import { startDemoUpstream } from './demo-upstream.js';
 import { startEmbeddedPostgres } from './postgres.js';
 import { startLocalRedis } from './redis.js';
-import { runCli, type StackService, startStackService, stopStackServices } from './services.js';
+import {
+  AUTH_BEHIND_GATEWAY_ENV,
+  runCli,
+  type StackService,
+  startStackService,
+  stopStackServices,
+} from './services.js';
 
 const STATE = '.gatehouse';
 const env = process.env;
@@ -56,6 +62,7 @@ async function main() {
   services.push(
     await startStackService('auth', ports.auth, {
       ...common,
+      ...AUTH_BEHIND_GATEWAY_ENV,
       JWT_GENERATE_KEY: 'true',
       JWT_PRIVATE_KEY_FILE: `${STATE}/keys/jwt-signing.pem`,
     }),

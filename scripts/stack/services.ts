@@ -1,6 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { NODE_TS_ARGS, waitFor } from '@gatehouse/runtime/testing';
 
+/**
+ * Auth's `TRUST_PROXY` in the local stack: exactly the gateway, which reaches
+ * auth from the loopback address of `AUTH_URL`, so the per-address login limit
+ * and every event see the client's address, never the gateway's, and never an
+ * `X-Forwarded-For` a client wrote itself (the gateway replaces it).
+ */
+export const AUTH_BEHIND_GATEWAY_ENV = { TRUST_PROXY: '127.0.0.1' } as const;
+
 /** A service of the local stack, running as a child process with its logs on this terminal. */
 export interface StackService {
   name: string;

@@ -89,9 +89,9 @@ describe('gatehouse users', { timeout: 90_000 }, () => {
     });
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
-    expect(res.stdout).toContain('Created user Carol');
+    expect(res.stdout).toContain('Created user carol');
     const user = await findUserByUsername(pool, 'carol');
-    expect(user).toMatchObject({ username: 'Carol', roles: ['auditor', 'user'], disabled: false });
+    expect(user).toMatchObject({ username: 'carol', roles: ['auditor', 'user'], disabled: false });
     expect(user?.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(await verifyPassword(user?.passwordHash ?? null, 'carol-password-1')).toBe(true);
   });
@@ -121,7 +121,7 @@ describe('gatehouse users', { timeout: 90_000 }, () => {
       type: 'auth.sessions.revoked',
       reason: 'user_disabled',
       source: 'cli',
-      username: 'Carol',
+      username: 'carol',
     });
     expect((await login('carol', 'carol-password-2')).statusCode).toBe(401);
   });

@@ -8,6 +8,7 @@ export {
   createAuthEvent,
   parseAuthEvent,
 } from './events/envelope.js';
+export { isInstant } from './events/formats.js';
 export type {
   AuditEventFilters,
   AuditEventListResponse,
@@ -94,6 +95,9 @@ export {
   JWT_TYPE,
 } from './jwt.js';
 export {
+  LOGIN_ATTEMPTS_IP_PREFIX,
+  LOGIN_ATTEMPTS_USER_PREFIX,
+  LOGIN_FAILURES_USER_PREFIX,
   loginAttemptsIpKey,
   loginAttemptsKey,
   loginFailuresKey,
@@ -113,3 +117,9 @@ export {
   touchIntervalSeconds,
 } from './session.js';
 export { AUDIT_GROUP, AUTH_EVENTS_DEAD_STREAM, AUTH_EVENTS_STREAM, EVENT_FIELD } from './streams.js';
+export {
+  canonicalUsername,
+  isCanonicalUsername,
+  PLAIN_TEXT_PATTERN,
+  UsernameInputSchema,
+} from './username.js';

@@ -1,6 +1,11 @@
+import { canonicalUsername } from './username.js';
+
 /**
  * Redis key builders. They keep the names a person types in `redis-cli`
  * (`session:…`, `login_attempts:…`); no service builds a key by hand.
+ * Every family that takes a name from a client has one fixed sub-prefix per
+ * kind of subject (`login_attempts:user:` / `login_attempts:ip:`), so no
+ * username can spell another family's key.
  *
  * @example
  * ```ts
@@ -18,20 +23,27 @@ export function userSessionsKey(userId: string): string {
   return `user_sessions:${userId}`;
 }
 
-/** Per-account attempt counter for the short window (usernames are case-insensitive). */
+/** Per-account attempt counter for the short window, under the {@link canonicalUsername} form. */
 export function loginAttemptsKey(username: string): string {
-  return `login_attempts:${username.toLowerCase()}`;
+  return `${LOGIN_ATTEMPTS_USER_PREFIX}${canonicalUsername(username)}`;
 }
 
 /** Per-client-address attempt counter for the short window. */
 export function loginAttemptsIpKey(ip: string): string {
-  return `login_attempts:ip:${ip}`;
+  return `${LOGIN_ATTEMPTS_IP_PREFIX}${ip}`;
 }
 
-/** Per-account failure counter for the long window (100 failures an hour by default). */
+/** Per-account failure counter for the long window (100 failures an hour by default), under the canonical name. */
 export function loginFailuresKey(username: string): string {
-  return `login_failures:${username.toLowerCase()}`;
+  return `${LOGIN_FAILURES_USER_PREFIX}${canonicalUsername(username)}`;
 }
+
+/** The prefix of {@link loginAttemptsKey}. */
+export const LOGIN_ATTEMPTS_USER_PREFIX = 'login_attempts:user:';
+/** The prefix of {@link loginAttemptsIpKey}. */
+export const LOGIN_ATTEMPTS_IP_PREFIX = 'login_attempts:ip:';
+/** The prefix of {@link loginFailuresKey}. */
+export const LOGIN_FAILURES_USER_PREFIX = 'login_failures:user:';
 
 /** The prefix every session key shares, for `SCAN MATCH` and client-side tracking. */
 export const SESSION_KEY_PREFIX = 'session:';

@@ -1,17 +1,59 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { IDENTITY_HEADERS } from '@gatehouse/contracts';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import errorHandler from './error-handler.js';
 import { requestLoggerFactory } from './logger.js';
+import { parseTrustProxy } from './trust-proxy.js';
 import { validatorCompiler } from './validators.js';
+
+/** A route as registered: what a test walks to check every route of a service. */
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  schema: Record<string, unknown> | undefined;
+}
+
+const ROUTES = new WeakMap<object, RegisteredRoute[]>();
+
+/**
+ * Every route registered on an app made by {@link createBaseApp} (any
+ * plugin, any prefix), in registration order.
+ *
+ * @example
+ * ```ts
+ * for (const route of registeredRoutes(app)) await app.inject({ method: route.method, url: route.url });
+ * ```
+ */
+export function registeredRoutes(app: object): readonly RegisteredRoute[] {
+  return ROUTES.get(app) ?? [];
+}
+
+/**
+ * The origin form (`/path?query`) of an absolute-form request target
+ * (`GET http://x/path`, RFC 9112 §3.2.2): the router already matches such a
+ * target by its path, so without this `request.url` would disagree with the
+ * route (a prefix check on it would be skipped) and a proxy would forward to
+ * the host the client named.
+ */
+function originForm(req: { url?: string }): string {
+  const url = req.url ?? '/';
+  if (url.startsWith('/') || url === '*') return url;
+  try {
+    const { pathname, search } = new URL(url);
+    return pathname + search;
+  } catch {
+    return url;
+  }
+}
 
 /** Options of {@link createBaseApp}. */
 export interface BaseAppOptions {
   logger: Logger;
   bodyLimit?: number;
-  trustProxy?: FastifyServerOptions['trustProxy'];
+  /** The `TRUST_PROXY` value (see `TrustProxyEnv`); default `false`. */
+  trustProxy?: string;
   /** Header a request id is taken from; `false` always mints a new one (an edge service). Default `x-request-id`. */
   requestIdHeader?: string | false;
 }
@@ -33,7 +75,7 @@ export function createBaseApp(options: BaseAppOptions) {
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: parseTrustProxy(options.trustProxy ?? 'false'),
     requestIdHeader: options.requestIdHeader ?? IDENTITY_HEADERS.requestId,
     genReqId: () => randomUUID(),
     childLoggerFactory: requestLoggerFactory,
@@ -41,7 +83,18 @@ export function createBaseApp(options: BaseAppOptions) {
     pluginTimeout: 30_000,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    rewriteUrl: originForm,
+    // A path that is not valid percent-encoded UTF-8 (`/%ED%A0%80`): the one error shape, not Fastify's.
+    frameworkErrors: (err, _request, reply) =>
+      void (reply as FastifyReply).code(400).send({ error: 'validation_failed', message: err.message }),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  const routes: RegisteredRoute[] = [];
+  ROUTES.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      routes.push({ method, url: route.url, schema: route.schema as RegisteredRoute['schema'] });
+    }
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.register(errorHandler);
   app.addHook('onSend', (request, reply, payload, done) => {

@@ -22,6 +22,16 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   504: 'upstream_timeout',
 };
 
+/**
+ * A PostgreSQL "data exception" (SQLSTATE class 22: NUL in text, a date or
+ * number out of range, a malformed uuid) can only come from a value the
+ * client sent that the schema let through: a 400, never a 500.
+ */
+function isPostgresDataException(err: Error): boolean {
+  const { code, severity } = err as Error & { code?: unknown; severity?: unknown };
+  return typeof severity === 'string' && typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
+}
+
 /** Maps any thrown error to the status and `{ error, message }` body a client sees. */
 export function toErrorReply(err: FastifyError | GatehouseError | Error): {
   status: number;
@@ -30,6 +40,13 @@ export function toErrorReply(err: FastifyError | GatehouseError | Error): {
 } {
   if (err instanceof GatehouseError) return { status: err.statusCode, body: err.toBody(), headers: { ...err.headers } };
   const fastifyErr = err as FastifyError;
+  if (isPostgresDataException(err)) {
+    return {
+      status: 400,
+      body: { error: 'validation_failed', message: 'A value is out of range or not valid text.' },
+      headers: {},
+    };
+  }
   if (fastifyErr.validation) {
     return { status: 400, body: { error: 'validation_failed', message: err.message }, headers: {} };
   }

@@ -1,6 +1,6 @@
 export { INVALID_TOKEN_CHALLENGE, invalidToken, verifyAccessToken } from './access-token.js';
-export type { BaseApp, BaseAppOptions } from './app.js';
-export { createBaseApp } from './app.js';
+export type { BaseApp, BaseAppOptions, RegisteredRoute } from './app.js';
+export { createBaseApp, registeredRoutes } from './app.js';
 export { CommonEnv, ConfigError, loadConfig } from './config.js';
 export { default as errorHandlerPlugin, toErrorReply } from './error-handler.js';
 export type { HealthOptions, ReadinessCheck } from './health.js';
@@ -23,3 +23,4 @@ export { countSessions } from './session-count.js';
 export type { GroupHealth, StreamHealth } from './stream-health.js';
 export { readStreamHealth } from './stream-health.js';
 export { activeLogIds, activeTraceparent, flushTraces, linksFrom, withLinkedSpan } from './tracing.js';
+export { parseTrustProxy, TrustProxyEnv } from './trust-proxy.js';

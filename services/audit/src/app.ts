@@ -6,6 +6,7 @@ import type { JWTVerifyGetKey } from 'jose';
 import type { AuditConfig } from './config.js';
 import { AlertFeed } from './domain/alert-feed.js';
 import { LiveFeed } from './domain/live-feed.js';
+import { SessionWatch } from './domain/session-watch.js';
 import { queueCounts } from './jobs/queues.js';
 import consumerPlugin from './plugins/consumer.js';
 import jobsPlugin from './plugins/jobs.js';
@@ -109,7 +110,8 @@ export async function buildApp(deps: AppDeps) {
     await app.register(usersRoutes, { pool, redis, clock: deps.clock ?? (() => new Date()) });
     await app.register(verifyRoutes, { pool, publicKey: deps.keys.publicKey });
     await app.register(readsRoutes, { pool });
-    await app.register(streamRoutes, { feed, alerts, heartbeatMs: config.AUDIT_SSE_HEARTBEAT_MS });
+    const sessions = new SessionWatch({ redis, logger: deps.logger, intervalMs: config.AUDIT_SESSION_CHECK_MS });
+    await app.register(streamRoutes, { feed, alerts, sessions, heartbeatMs: config.AUDIT_SSE_HEARTBEAT_MS });
   }
   if (config.AUDIT_CONSUME) {
     if (!deps.blocking) throw new Error('AUDIT_CONSUME needs a blocking Redis connection');

@@ -29,6 +29,7 @@ export const ConfigSchema = Type.Object({
   AUDIT_GENERATE_KEY: Type.Boolean({ default: false }),
   AUDIT_LIVE_POLL_MS: Millis(250),
   AUDIT_SSE_HEARTBEAT_MS: Millis(15_000),
+  AUDIT_SESSION_CHECK_MS: Millis(500),
   AUDIT_ROLE: Type.Union([Type.Literal('all'), Type.Literal('worker')], { default: 'all' }),
   AUDIT_WORKERS: Type.Boolean({ default: true }),
   AUDIT_SHUTDOWN_GRACE_MS: Millis(25_000, 100),

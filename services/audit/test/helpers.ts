@@ -7,6 +7,7 @@ import {
   type AuthEventInput,
   createAuthEvent,
   IDENTITY_HEADERS,
+  sessionKey,
 } from '@gatehouse/contracts';
 import { createLogger, createPool, createRedis, type Pool, type Redis, waitForRedis } from '@gatehouse/runtime';
 import { createTestDatabase, startRedis, type TestDatabase, type TestRedis } from '@gatehouse/runtime/testing';
@@ -37,6 +38,8 @@ export async function createEnv(): Promise<Env> {
   const [server, db] = await Promise.all([startRedis(), createTestDatabase()]);
   const redis = createRedis({ url: server.url, logger, name: 'test', commandTimeoutMs: 5000 });
   await waitForRedis(redis);
+  // The test auditor's session is live, so streams it opens stay open.
+  await redis.hset(sessionKey(AUDITOR['x-session-id']), 'sub', AUDITOR['x-user-id']);
   const pool = createPool({ url: db.url, logger, name: 'test' });
   await migrateAudit(pool);
   return {

@@ -1,4 +1,4 @@
-import { CommonEnv, loadConfig } from '@gatehouse/runtime';
+import { CommonEnv, loadConfig, TrustProxyEnv } from '@gatehouse/runtime';
 import { type Static, Type } from '@sinclair/typebox';
 
 const Seconds = (defaultValue: number, minimum = 1) => Type.Integer({ minimum, default: defaultValue });
@@ -20,7 +20,7 @@ export const ConfigSchema = Type.Object({
   LOGIN_MAX_ATTEMPTS_PER_IP: Seconds(50),
   LOGIN_MAX_FAILURES: Seconds(100),
   LOGIN_FAILURE_WINDOW_SECONDS: Seconds(3600),
-  TRUST_PROXY: Type.Boolean({ default: false }),
+  ...TrustProxyEnv,
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 16 * 1024 }),
 });
 

@@ -17,7 +17,7 @@ export {
   userAgentDigest,
 } from './domain/sessions.js';
 export type { UserErrorCode } from './domain/users.js';
-export { createUser, disableUser, ROLE_PATTERN, setPassword, USERNAME_PATTERN, UserError } from './domain/users.js';
+export { createUser, disableUser, ROLE_PATTERN, setPassword, UserError } from './domain/users.js';
 export { MIGRATIONS_DIR, migrateAuth } from './migrate.js';
 export type { RedisContext } from './redis/context.js';
 export { createRedisContext } from './redis/context.js';

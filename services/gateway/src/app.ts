@@ -1,7 +1,7 @@
 import { createBaseApp, type Ed25519KeyPair, healthPlugin, type Logger } from '@gatehouse/runtime';
 import type { Redis } from 'ioredis';
 import type { JWTVerifyGetKey } from 'jose';
-import { type GatewayConfig, jwksUrl, parseTrustProxy, parseUpstreams } from './config.js';
+import { type GatewayConfig, jwksUrl, parseUpstreams } from './config.js';
 import { createAssertionSigner } from './domain/assertion-signer.js';
 import { SessionReader } from './domain/session-reader.js';
 import { createTokenVerifier, remoteKeys } from './domain/token-verifier.js';
@@ -51,7 +51,7 @@ export async function buildApp(deps: GatewayDeps) {
   const app = createBaseApp({
     logger,
     bodyLimit: config.BODY_LIMIT_BYTES,
-    trustProxy: parseTrustProxy(config.TRUST_PROXY),
+    trustProxy: config.TRUST_PROXY,
     requestIdHeader: false,
   });
   const sessions = new SessionReader({

@@ -1,4 +1,4 @@
-import { CommonEnv, ConfigError, loadConfig } from '@gatehouse/runtime';
+import { CommonEnv, ConfigError, loadConfig, TrustProxyEnv } from '@gatehouse/runtime';
 import { type Static, Type } from '@sinclair/typebox';
 
 const PositiveInt = (defaultValue: number, minimum = 1) => Type.Integer({ minimum, default: defaultValue });
@@ -18,7 +18,7 @@ export const ConfigSchema = Type.Object({
   UPSTREAM_CONNECTIONS: PositiveInt(128),
   RATE_LIMIT_MAX: PositiveInt(600, 0),
   RATE_LIMIT_WINDOW_SECONDS: PositiveInt(60),
-  TRUST_PROXY: Type.String({ default: 'false', description: 'false, true, a hop count or a list of addresses/CIDRs' }),
+  ...TrustProxyEnv,
   BODY_LIMIT_BYTES: PositiveInt(1024 * 1024),
   TOKEN_CACHE_SIZE: PositiveInt(100_000, 0),
   SESSION_CACHE_SIZE: PositiveInt(100_000, 0),
@@ -40,13 +40,12 @@ export interface UpstreamRoute {
 
 /**
  * Validates `env` against {@link ConfigSchema}; throws a `ConfigError` naming
- * the first bad variable. `UPSTREAMS` and `TRUST_PROXY` are parsed here too
+ * the first bad variable. `UPSTREAMS` is parsed here too
  * so a typo stops start-up.
  */
 export function loadServiceConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   const config = loadConfig(ConfigSchema, env);
   parseUpstreams(config.UPSTREAMS);
-  parseTrustProxy(config.TRUST_PROXY);
   for (const name of ['AUTH_URL', 'AUDIT_URL'] as const) parseOrigin(name, config[name]);
   if (config.JWKS_URL !== '') parseOrigin('JWKS_URL', config.JWKS_URL);
   return config;
@@ -84,28 +83,6 @@ export function parseUpstreams(value: string): UpstreamRoute[] {
     routes.push({ prefix, origin: parseOrigin('UPSTREAMS', pair.slice(at + 1)) });
   }
   return routes.sort((a, b) => b.prefix.length - a.prefix.length);
-}
-
-/** Fastify's `trustProxy` option as the gateway sets it. */
-export type TrustProxy = boolean | string[] | ((address: string, hop: number) => boolean);
-
-/** Turns `TRUST_PROXY` into Fastify's `trustProxy` option (a hop count trusts that many proxies). */
-export function parseTrustProxy(value: string): TrustProxy {
-  const v = value.trim();
-  if (v === '' || v === 'false') return false;
-  if (v === 'true') return true;
-  if (/^\d+$/.test(v)) {
-    const hops = Number(v);
-    return (_address, hop) => hop < hops;
-  }
-  const list = v.split(',').map((s) => s.trim());
-  if (list.some((s) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(s))) {
-    throw new ConfigError(
-      'TRUST_PROXY',
-      `must be false, true, a hop count or addresses/CIDRs (got ${JSON.stringify(value)})`,
-    );
-  }
-  return list;
 }
 
 /** The JWKS address: `JWKS_URL`, else the auth service's well-known path. */

@@ -1,4 +1,5 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { PLAIN_TEXT_PATTERN } from '../username.js';
 import { AuditEventFiltersSchema } from './audit.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -35,7 +36,7 @@ export type AuditAlertView = Static<typeof AuditAlertViewSchema>;
 export const AuditAlertsQuerySchema = Type.Object(
   {
     rule: Type.Optional(Type.Union(AUDIT_ALERT_RULES.map((r) => Type.Literal(r)))),
-    subject: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    subject: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: PLAIN_TEXT_PATTERN })),
     cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,18}$', description: 'nextCursor of the last page' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
   },

@@ -1,15 +1,20 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { AUTH_EVENT_TYPES } from '../events/envelope.js';
+import { PLAIN_TEXT_PATTERN } from '../username.js';
+
+/** A filter value: bounded, and never a control character (PostgreSQL refuses NUL in text). */
+const Text = (maxLength: number, description?: string) =>
+  Type.String({ minLength: 1, maxLength, pattern: PLAIN_TEXT_PATTERN, ...(description ? { description } : {}) });
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 /** Filters shared by `GET /audit/events`, `GET /audit/stream` and (later) exports. */
 export const AuditEventFiltersSchema = Type.Object({
-  userId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-  username: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  userId: Type.Optional(Text(200)),
+  username: Type.Optional(Text(200, 'any spelling: matched in canonical form')),
   type: Type.Optional(Type.Union(AUTH_EVENT_TYPES.map((t) => Type.Literal(t)))),
-  ip: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  sessionId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  ip: Type.Optional(Text(64)),
+  sessionId: Type.Optional(Text(200)),
   from: Type.Optional(Type.String({ format: 'date-time', description: 'occurredAt ≥ from' })),
   to: Type.Optional(Type.String({ format: 'date-time', description: 'occurredAt < to' })),
 });
@@ -21,7 +26,7 @@ export const AuditEventsQuerySchema = Type.Composite(
   [
     AuditEventFiltersSchema,
     Type.Object({
-      cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'nextCursor of the last page' })),
+      cursor: Type.Optional(Text(200, 'nextCursor of the last page')),
       limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
     }),
   ],

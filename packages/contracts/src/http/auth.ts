@@ -1,9 +1,10 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { UsernameInputSchema } from '../username.js';
 
 /** `POST /auth/login` body. */
 export const LoginBodySchema = Type.Object(
   {
-    username: Type.String({ minLength: 1, maxLength: 128 }),
+    username: UsernameInputSchema,
     password: Type.String({ minLength: 1, maxLength: 1024 }),
   },
   { additionalProperties: false },

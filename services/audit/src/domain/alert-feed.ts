@@ -1,4 +1,4 @@
-import type { AuditAlertView, AuditEventFilters } from '@gatehouse/contracts';
+import { type AuditAlertView, type AuditEventFilters, canonicalUsername } from '@gatehouse/contracts';
 import type { Logger } from '@gatehouse/runtime';
 
 /** Reads stored alerts (the repository). */
@@ -18,7 +18,8 @@ interface Subscriber {
  * alerts, not bob's).
  */
 export function alertMatches(alert: AuditAlertView, f: AuditEventFilters): boolean {
-  if (alert.subjectKind === 'username' && f.username !== undefined) return f.username === alert.subject;
+  if (alert.subjectKind === 'username' && f.username !== undefined)
+    return canonicalUsername(f.username) === alert.subject;
   if (alert.subjectKind === 'ip' && f.ip !== undefined) return f.ip === alert.subject;
   return true;
 }

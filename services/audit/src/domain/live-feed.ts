@@ -1,4 +1,4 @@
-import type { AuditEventFilters, AuditEventView } from '@gatehouse/contracts';
+import { type AuditEventFilters, type AuditEventView, canonicalUsername } from '@gatehouse/contracts';
 import type { Logger } from '@gatehouse/runtime';
 
 /** One live subscriber: its filters, where it is, and how to send to it. */
@@ -17,7 +17,7 @@ export interface FeedSource {
 /** True when `event` passes every filter that is set. */
 export function matchesFilters(event: AuditEventView, f: AuditEventFilters): boolean {
   if (f.userId !== undefined && event.subject !== f.userId) return false;
-  if (f.username !== undefined && event.username !== f.username) return false;
+  if (f.username !== undefined && event.username !== canonicalUsername(f.username)) return false;
   if (f.type !== undefined && event.type !== f.type) return false;
   if (f.ip !== undefined && event.ip !== f.ip) return false;
   if (f.sessionId !== undefined && event.sessionId !== f.sessionId) return false;

@@ -46,7 +46,9 @@ export function exportFile(dir: string, id: string, format: string): string {
 }
 
 function formatter(format: ExportData['format']): Transform {
-  if (format === 'csv') return stringify({ header: true, columns: [...CSV_COLUMNS] });
+  // escape_formulas: a cell that begins with = + - @ tab or CR (or their fullwidth
+  // forms) gets a leading ' so no spreadsheet runs it (OWASP CSV injection).
+  if (format === 'csv') return stringify({ header: true, columns: [...CSV_COLUMNS], escape_formulas: true });
   return new Transform({
     writableObjectMode: true,
     transform(view: AuditEventView, _enc, done) {

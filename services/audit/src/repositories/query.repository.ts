@@ -1,4 +1,10 @@
-import { type AuditEventFilters, type AuditEventView, GatehouseError } from '@gatehouse/contracts';
+import {
+  type AuditEventFilters,
+  type AuditEventView,
+  canonicalUsername,
+  GatehouseError,
+  isInstant,
+} from '@gatehouse/contracts';
 import type { Pool } from '@gatehouse/runtime';
 import { EVENT_COLUMNS, toChainRow } from './chain.repository.js';
 
@@ -21,9 +27,8 @@ export function encodeCursor(event: Pick<AuditEventView, 'occurredAt' | 'seq'>):
 function decodeCursor(cursor: string): [string, number] {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && !Number.isNaN(Date.parse(value[0])) && Number.isSafeInteger(value[1])) {
-      return [value[0], value[1]];
-    }
+    const [at, seq] = Array.isArray(value) && value.length === 2 ? value : [];
+    if (typeof at === 'string' && isInstant(at) && Number.isSafeInteger(seq) && seq >= 0) return [at, seq];
   } catch {
     // fall through to the error below
   }
@@ -47,7 +52,8 @@ export function whereClause(filters: AuditEventFilters, cursor?: string): { sql:
     conditions.push(sql(params.length));
   };
   for (const [key, column] of EQUALS) {
-    const value = filters[key];
+    const value =
+      key === 'username' && filters.username !== undefined ? canonicalUsername(filters.username) : filters[key];
     if (value !== undefined) add((n) => `${column} = $${n}`, value);
   }
   if (filters.from) add((n) => `occurred_at >= $${n}`, filters.from);

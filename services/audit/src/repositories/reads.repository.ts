@@ -12,12 +12,21 @@ export interface ReadRecord {
   params: Record<string, unknown>;
 }
 
+/**
+ * JSON for a jsonb column: jsonb cannot hold U+0000, which a client can put in
+ * any path or query parameter, so it is recorded as U+FFFD (a read that
+ * cannot be recorded would otherwise be refused with 503).
+ */
+function jsonbText(value: unknown): string {
+  return JSON.stringify(value).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd');
+}
+
 /** Records one call to the query API. */
 export async function recordRead(pool: Pool, read: ReadRecord): Promise<void> {
   await pool.query(
     `INSERT INTO audit_reads (user_id, username, session_id, request_id, method, route, params)
      VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [read.userId, read.username, read.sessionId, read.requestId, read.method, read.route, JSON.stringify(read.params)],
+    [read.userId, read.username, read.sessionId, read.requestId, read.method, read.route, jsonbText(read.params)],
   );
 }
 

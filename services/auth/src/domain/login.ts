@@ -1,4 +1,4 @@
-import { GatehouseError, type LoginBody, type LoginResponse } from '@gatehouse/contracts';
+import { canonicalUsername, GatehouseError, type LoginBody, type LoginResponse } from '@gatehouse/contracts';
 import type { Pool } from '@gatehouse/runtime';
 import { type RedisContext, unavailableOnError } from '../redis/context.js';
 import { findUserByUsername, type UserRecord } from '../repositories/users.repository.js';
@@ -24,19 +24,21 @@ export interface LoginDeps {
 const INVALID = 'The username or password is incorrect.';
 
 /**
- * Checks the rate limits, then the password (a dummy verification for an
+ * Makes the name canonical (one account, one lockout counter and one name in
+ * events for every spelling), checks the rate limits, then the password (a dummy verification for an
  * unknown user, so both failures cost the same), then writes the session and
  * its event atomically and signs an access token that ends with the session.
  * Unknown user, wrong password and disabled account give the same 401.
  */
 export async function login(deps: LoginDeps, body: LoginBody, client: ClientInfo): Promise<LoginResponse> {
-  await checkLoginRate(deps.redis, deps.limits, body.username, client);
-  const user = await unavailableOnError(() => findUserByUsername(deps.pool, body.username));
+  const username = canonicalUsername(body.username);
+  await checkLoginRate(deps.redis, deps.limits, username, client);
+  const user = await unavailableOnError(() => findUserByUsername(deps.pool, username));
   const matches = await verifyPassword(user?.passwordHash ?? null, body.password);
   if (!user || !matches || user.disabled) {
     const reason = user && matches ? 'account_disabled' : 'invalid_credentials';
     await recordLoginFailure(deps.redis, deps.limits, {
-      username: body.username,
+      username,
       userId: user?.id ?? null,
       reason,
       client,

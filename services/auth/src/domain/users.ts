@@ -1,11 +1,10 @@
+import { canonicalUsername, isCanonicalUsername } from '@gatehouse/contracts';
 import type { Pool } from '@gatehouse/runtime';
 import type { RedisContext } from '../redis/context.js';
 import { insertUser, type UserRecord, updateDisabled, updatePasswordHash } from '../repositories/users.repository.js';
 import { hashPassword } from './passwords.js';
 import { revokeAllSessions } from './sessions.js';
 
-/** Usernames: 1–64 of letters, digits and `._@-` (short enough for the compact session hash). */
-export const USERNAME_PATTERN = /^[A-Za-z0-9._@-]{1,64}$/;
 /** Roles: 1–32 of lowercase letters, digits and `_:-` (never a comma: roles are stored comma-joined). */
 export const ROLE_PATTERN = /^[a-z0-9_:-]{1,32}$/;
 /** Password length bounds (the login body accepts at most 1024 characters). */
@@ -34,8 +33,11 @@ function checkPassword(password: string): void {
 }
 
 function checkNewUser(username: string, roles: string[]): void {
-  if (!USERNAME_PATTERN.test(username)) {
-    throw new UserError('invalid_input', `Invalid username "${username}": use 1-64 of A-Z a-z 0-9 . _ @ -`);
+  if (!isCanonicalUsername(username)) {
+    throw new UserError(
+      'invalid_input',
+      `Invalid username ${JSON.stringify(username)}: use 1-64 of A-Z a-z 0-9 . _ @ - (stored lowercase)`,
+    );
   }
   const bad = roles.find((r) => !ROLE_PATTERN.test(r));
   if (bad !== undefined) throw new UserError('invalid_input', `Invalid role "${bad}": use 1-32 of a-z 0-9 _ : -`);
@@ -44,20 +46,22 @@ function checkNewUser(username: string, roles: string[]): void {
 }
 
 /**
- * Creates a user with an argon2id password hash.
+ * Creates a user with an argon2id password hash, under the canonical form of
+ * its name (`canonicalUsername`: `Alice` and `ａｌｉｃｅ` are both `alice`).
  *
- * @throws {UserError} `user_exists` when the name is taken in any letter case, `invalid_input` for a bad name, role or password
+ * @throws {UserError} `user_exists` when the canonical name is taken, `invalid_input` for a bad name, role or password
  */
 export async function createUser(
   deps: { pool: Pool },
   input: { username: string; password: string; roles?: string[] },
 ): Promise<UserRecord> {
   const roles = [...new Set(input.roles ?? [])];
-  checkNewUser(input.username, roles);
+  const username = canonicalUsername(input.username);
+  checkNewUser(username, roles);
   checkPassword(input.password);
   const passwordHash = await hashPassword(input.password);
-  const user = await insertUser(deps.pool, { username: input.username, passwordHash, roles });
-  if (!user) throw new UserError('user_exists', `User "${input.username}" already exists.`);
+  const user = await insertUser(deps.pool, { username, passwordHash, roles });
+  if (!user) throw new UserError('user_exists', `User "${username}" already exists.`);
   return user;
 }
 

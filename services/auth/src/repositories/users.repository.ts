@@ -1,3 +1,4 @@
+import { canonicalUsername } from '@gatehouse/contracts';
 import type { Pool } from '@gatehouse/runtime';
 
 /** A row of the `users` table. */
@@ -32,22 +33,26 @@ function toRecord(row: UserRow): UserRecord {
   };
 }
 
-/** Finds a user by name, case-insensitively (served by the unique index on `lower(username)`). */
+/**
+ * Finds a user by any spelling of its name: the column holds only canonical
+ * names (see `canonicalUsername`), so PostgreSQL compares with `=` and never
+ * folds case itself.
+ */
 export async function findUserByUsername(pool: Pool, username: string): Promise<UserRecord | null> {
-  const { rows } = await pool.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE lower(username) = lower($1)`, [
-    username,
+  const { rows } = await pool.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE username = $1`, [
+    canonicalUsername(username),
   ]);
   return rows[0] ? toRecord(rows[0]) : null;
 }
 
-/** Inserts a user; returns null when the name is taken (in any letter case). */
+/** Inserts a user under an already canonical name; returns null when the name is taken. */
 export async function insertUser(
   pool: Pool,
   user: { username: string; passwordHash: string; roles: string[] },
 ): Promise<UserRecord | null> {
   const { rows } = await pool.query<UserRow>(
     `INSERT INTO users (username, password_hash, roles) VALUES ($1, $2, $3)
-     ON CONFLICT ((lower(username))) DO NOTHING RETURNING ${COLUMNS}`,
+     ON CONFLICT (username) DO NOTHING RETURNING ${COLUMNS}`,
     [user.username, user.passwordHash, user.roles],
   );
   return rows[0] ? toRecord(rows[0]) : null;
@@ -56,8 +61,8 @@ export async function insertUser(
 /** Sets the disabled flag; returns the user, or null when there is none of that name. */
 export async function updateDisabled(pool: Pool, username: string, disabled: boolean): Promise<UserRecord | null> {
   const { rows } = await pool.query<UserRow>(
-    `UPDATE users SET disabled = $2, updated_at = now() WHERE lower(username) = lower($1) RETURNING ${COLUMNS}`,
-    [username, disabled],
+    `UPDATE users SET disabled = $2, updated_at = now() WHERE username = $1 RETURNING ${COLUMNS}`,
+    [canonicalUsername(username), disabled],
   );
   return rows[0] ? toRecord(rows[0]) : null;
 }
@@ -69,8 +74,8 @@ export async function updatePasswordHash(
   passwordHash: string,
 ): Promise<UserRecord | null> {
   const { rows } = await pool.query<UserRow>(
-    `UPDATE users SET password_hash = $2, updated_at = now() WHERE lower(username) = lower($1) RETURNING ${COLUMNS}`,
-    [username, passwordHash],
+    `UPDATE users SET password_hash = $2, updated_at = now() WHERE username = $1 RETURNING ${COLUMNS}`,
+    [canonicalUsername(username), passwordHash],
   );
   return rows[0] ? toRecord(rows[0]) : null;
 }

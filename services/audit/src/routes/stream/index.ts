@@ -9,6 +9,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import type { AlertFeed } from '../../domain/alert-feed.js';
 import type { LiveFeed } from '../../domain/live-feed.js';
+import type { SessionWatch } from '../../domain/session-watch.js';
 
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
@@ -17,11 +18,12 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
  * reconnect with `Last-Event-ID` resumes with no gap), same filters as
  * `GET /audit/events`. Alerts raised meanwhile arrive as `event: alert` (no
  * `id`, so they never move the resume position). A client too slow to drain
- * 1 MiB is disconnected.
+ * 1 MiB is disconnected. The stream ends (`event: session-ended`) within
+ * `AUDIT_SESSION_CHECK_MS` of the end of the session that opened it.
  */
 export default async function streamRoutes(
   parent: FastifyInstance,
-  options: { feed: LiveFeed; alerts: AlertFeed; heartbeatMs: number },
+  options: { feed: LiveFeed; alerts: AlertFeed; sessions: SessionWatch; heartbeatMs: number },
 ) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const open = new Set<() => void>();
@@ -58,14 +60,23 @@ export default async function streamRoutes(
         unsubscribeAlerts();
       };
       const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), options.heartbeatMs);
+      const sessionId = request.reader?.sessionId;
+      let unwatch: () => void = () => undefined;
       const end = () => {
         clearInterval(heartbeat);
+        unwatch();
         unsubscribe();
         open.delete(end);
         if (!res.writableEnded) res.end();
       };
       open.add(end);
       request.raw.on('close', end);
+      if (sessionId) {
+        unwatch = options.sessions.watch(sessionId, () => {
+          res.write('event: session-ended\ndata: {"error":"invalid_token"}\n\n');
+          end();
+        });
+      }
       const send = (event: AuditEventView) => {
         res.write(`id: ${event.seq}\nevent: audit-event\ndata: ${JSON.stringify(event)}\n\n`);
         if (res.writableLength > MAX_BUFFERED_BYTES) end();
