@@ -33,12 +33,13 @@ export async function upsertSchedules(queues: AuditQueues, config: Readonly<Audi
 
 /**
  * Starts one BullMQ worker per queue (BullMQ gives each its own blocking
- * connection) with an `error` listener each, and upserts the schedules.
- * Returns the close function: it stops fetching and waits for running jobs
- * (SIGTERM path); a job whose process dies is moved back to waiting by
- * another worker once its lock (`AUDIT_JOB_LOCK_MS`) expires.
+ * connection) with an `error` listener each; the schedules are
+ * {@link upsertSchedules}'. Returns the close function: it stops fetching and
+ * waits for running jobs (SIGTERM path; a maintenance job stops between its
+ * batches); a job whose process dies is moved back to waiting by another
+ * worker once its lock (`AUDIT_JOB_LOCK_MS`) expires.
  */
-export async function startWorkers(deps: WorkerDeps): Promise<() => Promise<void>> {
+export function startWorkers(deps: WorkerDeps): () => Promise<void> {
   const { config, queues } = deps;
   const options = {
     connection: deps.connection,
@@ -83,7 +84,6 @@ export async function startWorkers(deps: WorkerDeps): Promise<() => Promise<void
     ),
     make('exports', exportProcessor({ pool: deps.pool, logger: deps.logger, dir: config.AUDIT_EXPORT_DIR }), 1),
   ];
-  await upsertSchedules(queues, config);
   return async () => {
     await Promise.all(workers.map((w) => w.close()));
   };
