@@ -19,6 +19,8 @@ export interface MaintenanceDeps {
   webhooks: Queue;
   webhookUrls: string[];
   retentionDays: number;
+  /** Aborted on SIGTERM: a running job stops between its batches. */
+  signal?: AbortSignal;
   onAlerts?: (alerts: AuditAlertView[]) => void;
 }
 
@@ -37,11 +39,13 @@ async function retention(deps: MaintenanceDeps, log: Logger) {
 }
 
 async function detect(deps: MaintenanceDeps, log: Logger) {
-  const { alerts, lastSeq } = await runDetections(deps.pool, deps.rules);
+  const isStopping = () => deps.signal?.aborted ?? false;
+  const { alerts, lastSeq, headSeq } = await runDetections(deps.pool, deps.rules, { isStopping });
   for (const a of alerts) log.warn({ alertId: a.id, rule: a.rule, subject: a.subject }, 'alert raised');
   if (alerts.length > 0) deps.onAlerts?.(alerts);
   const queued = await queueDeliveries(deps.pool, deps.webhooks, deps.webhookUrls);
-  return { alerts: alerts.length, lastSeq, queued };
+  if (lastSeq < headSeq) log.info({ lastSeq, headSeq }, 'detection behind the head; the next run resumes');
+  return { alerts: alerts.length, lastSeq, headSeq, queued };
 }
 
 /** Runs one maintenance job by its name: `digest`, `retention` or `detect`. */

@@ -41,6 +41,7 @@ export async function upsertSchedules(queues: AuditQueues, config: Readonly<Audi
  */
 export function startWorkers(deps: WorkerDeps): () => Promise<void> {
   const { config, queues } = deps;
+  const stopping = new AbortController();
   const options = {
     connection: deps.connection,
     prefix: config.AUDIT_QUEUE_PREFIX,
@@ -68,6 +69,7 @@ export function startWorkers(deps: WorkerDeps): () => Promise<void> {
         webhooks: queues.webhooks,
         webhookUrls: webhookUrls(config),
         retentionDays: config.AUDIT_RETENTION_DAYS,
+        signal: stopping.signal,
         ...(deps.onAlerts ? { onAlerts: deps.onAlerts } : {}),
       }),
       2,
@@ -85,6 +87,7 @@ export function startWorkers(deps: WorkerDeps): () => Promise<void> {
     make('exports', exportProcessor({ pool: deps.pool, logger: deps.logger, dir: config.AUDIT_EXPORT_DIR }), 1),
   ];
   return async () => {
+    stopping.abort();
     await Promise.all(workers.map((w) => w.close()));
   };
 }
