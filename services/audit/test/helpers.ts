@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import {
   AUDIT_GROUP,
   AUTH_EVENTS_STREAM,
@@ -127,6 +127,17 @@ export async function startAuditProcess(
       ...options.extra,
     },
   });
+}
+
+/** Overrides for an app that runs only the maintenance jobs, digest and retention every 200 ms, on its own queues. */
+export function maintenanceOverrides(): Record<string, string> {
+  return {
+    AUDIT_CONSUME: 'false',
+    AUDIT_WORKERS: 'true',
+    AUDIT_QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}`,
+    AUDIT_DIGEST_INTERVAL_MS: '200',
+    AUDIT_RETENTION_INTERVAL_MS: '200',
+  };
 }
 
 /** Config for an in-process app, with short timings. */
