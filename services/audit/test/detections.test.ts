@@ -118,7 +118,10 @@ describe('detection rules', () => {
   });
 
   it('does a bounded run: at most maxBatches batches, stopping between batches when told, resuming there', async () => {
-    await storeDirect(env.pool, [0, 1, 2, 3, 4, 5].map((s) => failed('budget-user', '198.51.100.88', s)));
+    await storeDirect(
+      env.pool,
+      [0, 1, 2, 3, 4, 5].map((s) => failed('budget-user', '198.51.100.88', s)),
+    );
     const state = await env.pool.query<{ last_seq: string }>('SELECT last_seq FROM audit_detection_state WHERE id');
     const before = Number(state.rows[0]?.last_seq);
     const one = await runDetections(env.pool, rules, { batch: 2, maxBatches: 1 });
