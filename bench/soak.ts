@@ -32,129 +32,130 @@ const redis = createRedis({ url: server.url, logger, name: 'bench', commandTimeo
 await waitForRedis(redis);
 const pool = createPool({ url: db.url, logger, name: 'bench' });
 await migrateAudit(pool);
-
 /** Whatever happens, the Redis server, the database and the files go. */
+let stopAudit = async (): Promise<unknown> => undefined;
 async function cleanUp() {
+  await stopAudit();
   redis.disconnect();
   await pool.end();
   await Promise.all([server.stop(), db.drop(), rm(dir, { recursive: true, force: true })]);
 }
-process.once('uncaughtException', async (err) => {
-  console.error(err);
-  await cleanUp();
-  process.exit(1);
-});
-process.once('unhandledRejection', async (err) => {
-  console.error(err);
-  await cleanUp();
-  process.exit(1);
-});
 
-let started = performance.now();
-await pool.query(
-  `INSERT INTO audit_events (seq, event_id, type, version, occurred_at, source, user_id, username, session_id,
+try {
+  let started = performance.now();
+  // In chunks: one statement for a million rows would outlast the pool's statement timeout.
+  for (let from = 1; from <= EXPORT_ROWS; from += 50_000) {
+    await pool.query(
+      `INSERT INTO audit_events (seq, event_id, type, version, occurred_at, source, user_id, username, session_id,
      ip, user_agent, reason, stream_id, stored_at, prev_hash, hash)
    SELECT g, gen_random_uuid(), 'auth.login.failed', 1, now() - interval '2 days' + g * interval '1 ms', 'auth',
      'u' || (g % 1000), 'user' || (g % 1000), 'sid-' || g, '10.0.' || (g % 250) || '.1',
      'Mozilla/5.0 (X11; Linux x86_64) soak', 'invalid_credentials', '0-' || g, now(), '\\x00', sha256(g::text::bytea)
-   FROM generate_series(1, $1::int) g`,
-  [EXPORT_ROWS],
-);
-await pool.query('UPDATE audit_chain_head SET seq = $1, hash = sha256($2::bytea)', [EXPORT_ROWS, String(EXPORT_ROWS)]);
-await pool.query('UPDATE audit_detection_state SET last_seq = $1', [EXPORT_ROWS]);
-console.log(`prefilled ${EXPORT_ROWS} rows in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-
-const audit = await startServiceProcess({
-  entry: 'services/audit/src/server.ts',
-  port: await freePort(),
-  env: {
-    DATABASE_URL: db.url,
-    REDIS_URL: server.url,
-    AUDIT_GENERATE_KEY: 'true',
-    AUDIT_DIGEST_KEY_FILE: join(dir, 'digest.pem'),
-    AUDIT_EXPORT_DIR: join(dir, 'exports'),
-    LOG_LEVEL: 'warn',
-  },
-});
-const pid = audit.child.pid as number;
-const rssMiB = async (field: 'VmRSS' | 'VmHWM') => {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
-};
-const baseline = await rssMiB('VmRSS');
-
-const streams = new AbortController();
-let sseBytes = 0;
-const clients = Array.from({ length: CLIENTS }, async () => {
-  const response = await fetch(`${audit.url}/audit/stream`, { headers: AUDITOR, signal: streams.signal });
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return;
-    sseBytes += value.length;
+   FROM generate_series($1::int, $2::int) g`,
+      [from, Math.min(from + 49_999, EXPORT_ROWS)],
+    );
   }
-});
-for (const c of clients) c.catch(() => undefined);
+  await pool.query('UPDATE audit_chain_head SET seq = $1, hash = sha256($2::bytea)', [
+    EXPORT_ROWS,
+    String(EXPORT_ROWS),
+  ]);
+  await pool.query('UPDATE audit_detection_state SET last_seq = $1', [EXPORT_ROWS]);
+  console.log(`prefilled ${EXPORT_ROWS} rows in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
-const exportReply = await fetch(`${audit.url}/audit/exports`, {
-  method: 'POST',
-  headers: { ...AUDITOR, 'content-type': 'application/json' },
-  body: JSON.stringify({ format: 'ndjson' }),
-});
-const { id: exportId } = (await exportReply.json()) as { id: string };
-
-started = performance.now();
-let sent = 0;
-const elapsed = () => (performance.now() - started) / 1000;
-while (elapsed() < SECONDS) {
-  const due = Math.floor(elapsed() * RATE) - sent;
-  if (due > 0) {
-    const pipeline = redis.pipeline();
-    for (let i = 0; i < due; i++) {
-      const n = sent + i;
-      const event = createAuthEvent({
-        type: n % 3 ? 'auth.login.failed' : 'auth.login.succeeded',
-        source: 'auth',
-        subject: `user-${n % 1000}`,
-        username: `user${n % 1000}`,
-        sessionId: `sid-${n}`,
-        ip: `10.1.${n % 250}.${n % 200}`,
-        userAgent: 'Mozilla/5.0 (X11; Linux x86_64) soak',
-        reason: n % 3 ? 'invalid_credentials' : null,
-      });
-      pipeline.xadd(AUTH_EVENTS_STREAM, '*', 'event', JSON.stringify(event));
-    }
-    await pipeline.exec();
-    sent += due;
-  }
-  await new Promise((r) => setTimeout(r, 50));
-}
-const exportView = (await (await fetch(`${audit.url}/audit/exports/${exportId}`, { headers: AUDITOR })).json()) as {
-  state: string;
-  rowCount: number | null;
-};
-const stored = Number((await pool.query('SELECT max(seq) AS s FROM audit_events')).rows[0].s) - EXPORT_ROWS;
-const peak = await rssMiB('VmHWM');
-streams.abort();
-await audit.kill('SIGTERM');
-
-await cleanUp();
-console.log(
-  JSON.stringify(
-    {
-      seconds: SECONDS,
-      rate: RATE,
-      sent,
-      stored,
-      exportRows: EXPORT_ROWS,
-      exportState: exportView.state,
-      liveClients: CLIENTS,
-      sseBytes,
-      baselineRssMiB: Math.round(baseline),
-      peakRssMiB: Math.round(peak),
-      targetMiB: 384,
+  const audit = await startServiceProcess({
+    entry: 'services/audit/src/server.ts',
+    port: await freePort(),
+    env: {
+      DATABASE_URL: db.url,
+      REDIS_URL: server.url,
+      AUDIT_GENERATE_KEY: 'true',
+      AUDIT_DIGEST_KEY_FILE: join(dir, 'digest.pem'),
+      AUDIT_EXPORT_DIR: join(dir, 'exports'),
+      LOG_LEVEL: 'warn',
     },
-    null,
-    2,
-  ),
-);
+  });
+  stopAudit = () => audit.kill('SIGKILL');
+  const pid = audit.child.pid as number;
+  const rssMiB = async (field: 'VmRSS' | 'VmHWM') => {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
+  };
+  const baseline = await rssMiB('VmRSS');
+
+  const streams = new AbortController();
+  let sseBytes = 0;
+  const clients = Array.from({ length: CLIENTS }, async () => {
+    const response = await fetch(`${audit.url}/audit/stream`, { headers: AUDITOR, signal: streams.signal });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      sseBytes += value.length;
+    }
+  });
+  for (const c of clients) c.catch(() => undefined);
+
+  const exportReply = await fetch(`${audit.url}/audit/exports`, {
+    method: 'POST',
+    headers: { ...AUDITOR, 'content-type': 'application/json' },
+    body: JSON.stringify({ format: 'ndjson' }),
+  });
+  const { id: exportId } = (await exportReply.json()) as { id: string };
+
+  started = performance.now();
+  let sent = 0;
+  const elapsed = () => (performance.now() - started) / 1000;
+  while (elapsed() < SECONDS) {
+    const due = Math.floor(elapsed() * RATE) - sent;
+    if (due > 0) {
+      const pipeline = redis.pipeline();
+      for (let i = 0; i < due; i++) {
+        const n = sent + i;
+        const event = createAuthEvent({
+          type: n % 3 ? 'auth.login.failed' : 'auth.login.succeeded',
+          source: 'auth',
+          subject: `user-${n % 1000}`,
+          username: `user${n % 1000}`,
+          sessionId: `sid-${n}`,
+          ip: `10.1.${n % 250}.${n % 200}`,
+          userAgent: 'Mozilla/5.0 (X11; Linux x86_64) soak',
+          reason: n % 3 ? 'invalid_credentials' : null,
+        });
+        pipeline.xadd(AUTH_EVENTS_STREAM, '*', 'event', JSON.stringify(event));
+      }
+      await pipeline.exec();
+      sent += due;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const exportView = (await (await fetch(`${audit.url}/audit/exports/${exportId}`, { headers: AUDITOR })).json()) as {
+    state: string;
+    rowCount: number | null;
+  };
+  const stored = Number((await pool.query('SELECT max(seq) AS s FROM audit_events')).rows[0].s) - EXPORT_ROWS;
+  const peak = await rssMiB('VmHWM');
+  streams.abort();
+  await audit.kill('SIGTERM');
+
+  console.log(
+    JSON.stringify(
+      {
+        seconds: SECONDS,
+        rate: RATE,
+        sent,
+        stored,
+        exportRows: EXPORT_ROWS,
+        exportState: exportView.state,
+        liveClients: CLIENTS,
+        sseBytes,
+        baselineRssMiB: Math.round(baseline),
+        peakRssMiB: Math.round(peak),
+        targetMiB: 384,
+      },
+      null,
+      2,
+    ),
+  );
+} finally {
+  await cleanUp();
+}
