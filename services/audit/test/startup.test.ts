@@ -71,10 +71,10 @@ describe('audit start-up waits for its dependencies instead of dying', () => {
     await waitFor(async () => (await readiness(child)).code === 200, 30_000, 'ready once Redis answers in time');
     await waitFor(
       async () => (await rowCount(env.pool)) === total && (await pendingCount(env.redis)) === 0,
-      90_000,
+      120_000,
       'the backlog drained',
     );
     expect(child.child.exitCode).toBeNull();
     expect(child.output.join('\n')).not.toContain('shutting down after an error');
-  }, 150_000);
+  }, 200_000);
 });
