@@ -6,11 +6,11 @@ import { startAuthProcess } from '@gatehouse/auth/testing';
 import { createLogger, createPool } from '@gatehouse/runtime';
 import {
   createTestDatabase,
+  proxyFor,
   type ServiceProcess,
   startRedis,
   type TestDatabase,
   type TestRedis,
-  proxyFor,
   waitFor,
 } from '@gatehouse/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
