@@ -1,6 +1,7 @@
 import { HealthResponseSchema } from '@gatehouse/contracts';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Startup } from './startup.js';
 
 /** A readiness check: resolves with optional details, or throws when not ready. */
 export type ReadinessCheck = () => Promise<unknown>;
@@ -9,6 +10,8 @@ export type ReadinessCheck = () => Promise<unknown>;
 export interface HealthOptions {
   checks: Record<string, ReadinessCheck>;
   timeoutMs?: number;
+  /** Start-up steps: run in the background from `onReady`, reported as the `startup` check until done. */
+  startup?: Startup;
 }
 
 async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<{ ok: boolean; detail: unknown }> {
@@ -28,15 +31,26 @@ async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<{ ok:
   }
 }
 
-/** `/healthz`: the process is up. `/readyz`: every dependency answers. */
+/**
+ * `/healthz`: the process is up (from the moment it listens, start-up steps
+ * or not). `/readyz`: start-up is done and every dependency answers.
+ */
 export default fp(
   async function health(app: FastifyInstance, options: HealthOptions) {
     const timeoutMs = options.timeoutMs ?? 1000;
+    const { startup } = options;
+    const all: Record<string, ReadinessCheck> = startup
+      ? { startup: startup.check, ...options.checks }
+      : options.checks;
+    if (startup) {
+      app.addHook('onReady', async () => startup.start());
+      app.addHook('preClose', async () => startup.stop());
+    }
     const schema = { hide: true, response: { 200: HealthResponseSchema, 503: HealthResponseSchema } };
     app.get('/healthz', { schema, logLevel: 'warn' }, async () => ({ status: 'ok' as const }));
     app.get('/readyz', { schema, logLevel: 'warn' }, async (_request, reply) => {
-      const names = Object.keys(options.checks);
-      const results = await Promise.all(names.map((n) => runCheck(options.checks[n] as ReadinessCheck, timeoutMs)));
+      const names = Object.keys(all);
+      const results = await Promise.all(names.map((n) => runCheck(all[n] as ReadinessCheck, timeoutMs)));
       const checks = Object.fromEntries(names.map((n, i) => [n, results[i]]));
       const ready = results.every((r) => r.ok);
       return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks });

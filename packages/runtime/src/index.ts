@@ -20,6 +20,8 @@ export type { RunServerOptions } from './server.js';
 export { runServer } from './server.js';
 export type { SessionCount } from './session-count.js';
 export { countSessions } from './session-count.js';
+export type { StartupStatus, StartupStep } from './startup.js';
+export { Startup } from './startup.js';
 export type { GroupHealth, StreamHealth } from './stream-health.js';
 export { readStreamHealth } from './stream-health.js';
 export { activeLogIds, activeTraceparent, flushTraces, linksFrom, withLinkedSpan } from './tracing.js';

@@ -1,6 +1,6 @@
 import { ASSERTION_AUDIT_AUDIENCE } from '@gatehouse/contracts';
 import type { Ed25519KeyPair, Logger, Pool, Redis } from '@gatehouse/runtime';
-import { createBaseApp, healthPlugin } from '@gatehouse/runtime';
+import { createBaseApp, healthPlugin, Startup } from '@gatehouse/runtime';
 import { createIdentityVerifier } from '@gatehouse/upstream';
 import type { JWTVerifyGetKey } from 'jose';
 import type { AuditConfig } from './config.js';
@@ -42,6 +42,8 @@ export interface AppDeps {
   clock?: () => Date;
   /** Closes the clients; runs after every other `onClose` hook (hooks run last-added first). */
   closeClients?: () => Promise<void>;
+  /** Start-up steps the caller adds before the app's own (server.ts: migrations); a new one by default. */
+  startup?: Startup;
 }
 
 /** Whether this process consumes `auth-events` / serves the query API (`AUDIT_ROLE=worker` does neither). */
@@ -64,6 +66,7 @@ export async function buildApp(deps: AppDeps) {
   const { pool, redis } = deps;
   const role = roles(deps.config);
   const config = { ...deps.config, AUDIT_CONSUME: role.consume, AUDIT_WORKERS: role.workers };
+  const startup = deps.startup ?? new Startup({ logger: deps.logger, maxDelayMs: config.AUDIT_RETRY_MAX_MS });
   const app = createBaseApp({ logger: deps.logger });
   if (deps.closeClients) app.addHook('onClose', deps.closeClients);
   app.setSchemaErrorFormatter((errors, dataVar) => {
@@ -84,6 +87,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(metricsPlugin, { redis });
   await app.register(openapiPlugin);
   await app.register(healthPlugin, {
+    startup,
     checks: {
       postgres: async () => void (await pool.query('SELECT 1')),
       redis: async () => void (await redis.ping()),
@@ -92,6 +96,7 @@ export async function buildApp(deps: AppDeps) {
             consumer: async () => {
               const status = app.auditConsumer.status;
               if (status.state === 'paused') throw new Error(`paused: ${status.lastError}`);
+              if (status.lastError) throw new Error(`${status.state}: ${status.lastError}`);
               return status;
             },
           }
@@ -115,9 +120,15 @@ export async function buildApp(deps: AppDeps) {
   }
   if (config.AUDIT_CONSUME) {
     if (!deps.blocking) throw new Error('AUDIT_CONSUME needs a blocking Redis connection');
-    await app.register(consumerPlugin, { ...deps, config, blocking: deps.blocking, onStored: () => feed.notify() });
+    await app.register(consumerPlugin, {
+      ...deps,
+      config,
+      startup,
+      blocking: deps.blocking,
+      onStored: () => feed.notify(),
+    });
   }
-  await app.register(jobsPlugin, { ...deps, config, onAlerts: () => alerts.notify() });
+  await app.register(jobsPlugin, { ...deps, config, startup, onAlerts: () => alerts.notify() });
   if (role.api) {
     await app.register(alertsRoutes, { pool, webhooks: app.auditQueues.webhooks });
     await app.register(exportsRoutes, { pool, exports: app.auditQueues.exports });

@@ -51,6 +51,11 @@ export const ConfigSchema = Type.Object({
   AUDIT_EXPORT_DIR: Type.String({ minLength: 1, default: '.gatehouse/exports' }),
   AUDIT_RETENTION_DAYS: Type.Integer({ minimum: 1, default: 365 }),
   AUDIT_RETENTION_INTERVAL_MS: Millis(3_600_000, 100),
+  AUDIT_EXPORT_RETENTION_DAYS: Type.Integer({ minimum: 1, default: 7 }),
+  AUDIT_READS_RETENTION_DAYS: Type.Integer({ minimum: 1, default: 365 }),
+  AUDIT_ALERTS_RETENTION_DAYS: Type.Integer({ minimum: 1, default: 365 }),
+  AUDIT_DELIVERIES_RETENTION_DAYS: Type.Integer({ minimum: 1, default: 30 }),
+  AUDIT_DEAD_LETTERS_RETENTION_DAYS: Type.Integer({ minimum: 1, default: 90 }),
 });
 
 /** The validated audit configuration. */

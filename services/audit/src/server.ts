@@ -1,4 +1,12 @@
-import { closeRedis, createLogger, createPool, createRedis, loadEd25519Key, runServer } from '@gatehouse/runtime';
+import {
+  closeRedis,
+  createLogger,
+  createPool,
+  createRedis,
+  loadEd25519Key,
+  runServer,
+  Startup,
+} from '@gatehouse/runtime';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, roles } from './app.js';
 import { loadServiceConfig } from './config.js';
@@ -21,7 +29,13 @@ const workerRedis = role.workers
   ? createRedis({ url: config.REDIS_URL, logger, name: 'audit', role: 'worker' })
   : undefined;
 const keys = await loadEd25519Key(config.AUDIT_DIGEST_KEY_FILE, { generate: config.AUDIT_GENERATE_KEY });
-await migrateAudit(pool);
+// Every call to PostgreSQL or Redis before the service is ready is a start-up step, retried after
+// listening: a slow or absent dependency makes audit wait (live, not ready), never exit.
+const startup = new Startup({ logger, maxDelayMs: config.AUDIT_RETRY_MAX_MS });
+startup.add('postgres migrations', async () => {
+  const applied = await migrateAudit(pool);
+  if (applied.length > 0) logger.info({ versions: applied }, 'migrations applied');
+});
 
 const closeClients = async () => {
   await Promise.all([redis, blocking, workerRedis].map((r) => (r ? closeRedis(r) : undefined)));
@@ -34,6 +48,7 @@ const app = await buildApp({
   pool,
   keys,
   closeClients,
+  startup,
   ...(blocking ? { blocking } : {}),
   ...(workerRedis ? { workerRedis } : {}),
 });

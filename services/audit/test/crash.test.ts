@@ -1,9 +1,9 @@
 import { AUDIT_GROUP, AUTH_EVENTS_STREAM } from '@gatehouse/contracts';
 import { loadEd25519Key } from '@gatehouse/runtime';
-import { freePort, type ServiceProcess, startServiceProcess, waitFor } from '@gatehouse/runtime/testing';
+import { type ServiceProcess, waitFor } from '@gatehouse/runtime/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyTrail } from '../src/domain/verify.js';
-import { createEnv, type Env, fullEvent, pendingCount, publish, rowCount, SERVER_ENTRY } from './helpers.js';
+import { createEnv, type Env, fullEvent, pendingCount, publish, rowCount, startAuditProcess } from './helpers.js';
 
 type ReadyBody = { checks: { consumer: { detail: { stored: number } } } };
 
@@ -19,26 +19,8 @@ afterEach(async () => {
   await env.close();
 });
 
-async function startConsumer(name: string, extra: Record<string, string> = {}): Promise<ServiceProcess> {
-  const child = await startServiceProcess({
-    entry: SERVER_ENTRY,
-    port: await freePort(),
-    env: {
-      DATABASE_URL: env.db.url,
-      REDIS_URL: env.server.url,
-      AUDIT_CONSUMER_NAME: name,
-      AUDIT_GENERATE_KEY: 'true',
-      AUDIT_DIGEST_KEY_FILE: keyFile,
-      AUDIT_BATCH_SIZE: '50',
-      AUDIT_BLOCK_MS: '200',
-      AUDIT_CLAIM_IDLE_MS: '400',
-      AUDIT_CLAIM_INTERVAL_MS: '200',
-      AUDIT_MAX_DELIVERIES: '100',
-      AUDIT_DIGEST_INTERVAL_MS: '700',
-      LOG_LEVEL: 'warn',
-      ...extra,
-    },
-  });
+async function startConsumer(name: string): Promise<ServiceProcess> {
+  const child = await startAuditProcess(env, { keyFile, extra: { AUDIT_CONSUMER_NAME: name } });
   children.push(child);
   return child;
 }

@@ -116,4 +116,21 @@ describe('detection rules', () => {
     const next = await detect([60, 61, 62, 63, 64].map((s) => failed('dup-user', '198.51.100.77', s)));
     expect(about(next, 'dup-user')).toEqual([expect.objectContaining({ windowStart: '2030-01-01T00:01:00.000Z' })]);
   });
+
+  it('does a bounded run: at most maxBatches batches, stopping between batches when told, resuming there', async () => {
+    await storeDirect(
+      env.pool,
+      [0, 1, 2, 3, 4, 5].map((s) => failed('budget-user', '198.51.100.88', s)),
+    );
+    const state = await env.pool.query<{ last_seq: string }>('SELECT last_seq FROM audit_detection_state WHERE id');
+    const before = Number(state.rows[0]?.last_seq);
+    const one = await runDetections(env.pool, rules, { batch: 2, maxBatches: 1 });
+    expect(one.lastSeq).toBe(before + 2);
+    let checks = 0;
+    const stopped = await runDetections(env.pool, rules, { batch: 2, isStopping: () => checks++ > 0 });
+    expect(stopped.lastSeq).toBe(before + 4);
+    const rest = await runDetections(env.pool, rules, { batch: 2 });
+    expect(rest.lastSeq).toBe(rest.headSeq);
+    expect(about([...one.alerts, ...stopped.alerts, ...rest.alerts], 'budget-user')).toHaveLength(1);
+  });
 });

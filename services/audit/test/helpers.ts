@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import {
   ASSERTION_AUDIT_AUDIENCE,
   AUDIT_GROUP,
@@ -10,7 +10,15 @@ import {
   sessionKey,
 } from '@gatehouse/contracts';
 import { createLogger, createPool, createRedis, type Pool, type Redis, waitForRedis } from '@gatehouse/runtime';
-import { createTestDatabase, startRedis, type TestDatabase, type TestRedis } from '@gatehouse/runtime/testing';
+import {
+  createTestDatabase,
+  freePort,
+  type ServiceProcess,
+  startRedis,
+  startServiceProcess,
+  type TestDatabase,
+  type TestRedis,
+} from '@gatehouse/runtime/testing';
 import { assertionKey, signAssertion } from '@gatehouse/upstream';
 import { createLocalJWKSet } from 'jose';
 import { buildApp } from '../src/app.js';
@@ -97,6 +105,46 @@ export async function rowCount(pool: Pool): Promise<number> {
 export async function pendingCount(redis: Redis): Promise<number> {
   const summary = (await redis.xpending(AUTH_EVENTS_STREAM, AUDIT_GROUP)) as [number, ...unknown[]];
   return Number(summary[0]);
+}
+
+/**
+ * Starts audit as a real child process on `env` (short consumer timings, a
+ * digest key in `keyFile`), waiting for `readyPath` (`/readyz` by default).
+ */
+export async function startAuditProcess(
+  env: Env,
+  options: { keyFile: string; extra?: Record<string, string>; redisUrl?: string; readyPath?: string },
+): Promise<ServiceProcess> {
+  return await startServiceProcess({
+    entry: SERVER_ENTRY,
+    port: await freePort(),
+    ...(options.readyPath ? { readyPath: options.readyPath } : {}),
+    env: {
+      DATABASE_URL: env.db.url,
+      REDIS_URL: options.redisUrl ?? env.server.url,
+      AUDIT_GENERATE_KEY: 'true',
+      AUDIT_DIGEST_KEY_FILE: options.keyFile,
+      AUDIT_BATCH_SIZE: '50',
+      AUDIT_BLOCK_MS: '200',
+      AUDIT_CLAIM_IDLE_MS: '400',
+      AUDIT_CLAIM_INTERVAL_MS: '200',
+      AUDIT_MAX_DELIVERIES: '100',
+      AUDIT_DIGEST_INTERVAL_MS: '700',
+      LOG_LEVEL: 'warn',
+      ...options.extra,
+    },
+  });
+}
+
+/** Overrides for an app that runs only the maintenance jobs, digest and retention every 200 ms, on its own queues. */
+export function maintenanceOverrides(): Record<string, string> {
+  return {
+    AUDIT_CONSUME: 'false',
+    AUDIT_WORKERS: 'true',
+    AUDIT_QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}`,
+    AUDIT_DIGEST_INTERVAL_MS: '200',
+    AUDIT_RETENTION_INTERVAL_MS: '200',
+  };
 }
 
 /** Config for an in-process app, with short timings. */

@@ -1,10 +1,18 @@
-import { randomBytes } from 'node:crypto';
 import { waitFor } from '@gatehouse/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyTrail } from '../src/domain/verify.js';
 import { writeDigest } from '../src/repositories/digests.repository.js';
 import { applyRetention } from '../src/repositories/retention.repository.js';
-import { createEnv, type Env, emptyTrail, fullEvent, makeApp, storeDirect, testKeys } from './helpers.js';
+import {
+  createEnv,
+  type Env,
+  emptyTrail,
+  fullEvent,
+  maintenanceOverrides,
+  makeApp,
+  storeDirect,
+  testKeys,
+} from './helpers.js';
 
 let env: Env;
 const keys = testKeys();
@@ -29,11 +37,7 @@ describe('retention', () => {
     const app = await makeApp(env, {
       keys,
       overrides: {
-        AUDIT_CONSUME: 'false',
-        AUDIT_WORKERS: 'true',
-        AUDIT_QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}`,
-        AUDIT_DIGEST_INTERVAL_MS: '200',
-        AUDIT_RETENTION_INTERVAL_MS: '200',
+        ...maintenanceOverrides(),
         AUDIT_DETECT_INTERVAL_MS: '60000',
       },
     });

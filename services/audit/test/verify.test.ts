@@ -53,6 +53,13 @@ describe('verify', () => {
     }
   });
 
+  it('seals at most maxSeqs events per digest run; the next run resumes, and verify passes', async () => {
+    await trail();
+    expect(await writeDigest(env.pool, keys, 6)).toMatchObject({ written: true, fromSeq: 21, toSeq: 26 });
+    expect(await writeDigest(env.pool, keys, 6)).toMatchObject({ written: true, fromSeq: 27, toSeq: 30 });
+    expect((await verifyTrail(env.pool, keys.publicKey)).failure).toBeNull();
+  });
+
   it('catches an UPDATE made by hand, naming the event and its digest range', async () => {
     const first = await trail();
     await env.pool.query(`UPDATE audit_events SET ip = '198.51.100.1' WHERE seq = 7`);

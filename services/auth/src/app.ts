@@ -29,6 +29,7 @@ export function buildApp(deps: AuthAppDeps) {
   app.register(metrics, { redis: deps.redis });
   app.register(openapi);
   app.register(healthPlugin, {
+    ...(deps.startup ? { startup: deps.startup } : {}),
     checks: {
       redis: async () => await deps.redis.ping(),
       postgres: async () => (await deps.pool.query('SELECT 1')).rowCount,

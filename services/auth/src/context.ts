@@ -1,4 +1,4 @@
-import type { Logger, Pool, Redis } from '@gatehouse/runtime';
+import type { Logger, Pool, Redis, Startup } from '@gatehouse/runtime';
 import type { AuthConfig } from './config.js';
 import type { KeyRing } from './domain/keys.js';
 import type { LoginDeps } from './domain/login.js';
@@ -12,6 +12,8 @@ export interface AuthAppDeps {
   redis: Redis;
   pool: Pool;
   keys: KeyRing;
+  /** Start-up steps (server.ts: migrations), reported by `/readyz` until done. */
+  startup?: Startup;
 }
 
 /** The slices the route plugins pass on to the domain functions. */

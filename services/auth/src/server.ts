@@ -1,4 +1,4 @@
-import { closeRedis, createLogger, createPool, createRedis, runServer, waitForRedis } from '@gatehouse/runtime';
+import { closeRedis, createLogger, createPool, createRedis, runServer, Startup } from '@gatehouse/runtime';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { loadServiceConfig, publicKeyFiles } from './config.js';
@@ -16,16 +16,20 @@ const redis = createRedis({
 });
 
 try {
-  const applied = await migrateAuth(pool);
-  if (applied.length > 0) logger.info({ versions: applied }, 'migrations applied');
   const keys = await loadKeyRing({
     privateKeyFile: config.JWT_PRIVATE_KEY_FILE,
     publicKeyFiles: publicKeyFiles(config),
     generate: config.JWT_GENERATE_KEY,
   });
   logger.info({ kid: keys.kid, published: keys.jwks.keys.length }, 'signing key loaded');
-  await waitForRedis(redis).catch((err: Error) => logger.warn({ err }, 'redis not ready yet; starting anyway'));
-  const app = buildApp({ config, logger, redis, pool, keys });
+  // PostgreSQL is a start-up step, retried after listening (live, not ready until it answers);
+  // Redis needs none: the `redis` readiness check waits for it.
+  const startup = new Startup({ logger });
+  startup.add('postgres migrations', async () => {
+    const applied = await migrateAuth(pool);
+    if (applied.length > 0) logger.info({ versions: applied }, 'migrations applied');
+  });
+  const app = buildApp({ config, logger, redis, pool, keys, startup });
   app.addHook('onClose', async () => {
     await closeRedis(redis);
     await pool.end();

@@ -10,6 +10,8 @@ export interface AuthProcessOptions {
   port?: number;
   /** Further variables: login limits, logging, more public keys. */
   env?: Record<string, string>;
+  /** The path waited for (`/readyz` by default; `/healthz` to start before a dependency answers). */
+  readyPath?: string;
 }
 
 /**
@@ -25,6 +27,7 @@ export async function startAuthProcess(options: AuthProcessOptions): Promise<Ser
   return await startServiceProcess({
     entry: 'services/auth/src/server.ts',
     port: options.port ?? (await freePort()),
+    ...(options.readyPath ? { readyPath: options.readyPath } : {}),
     env: {
       DATABASE_URL: options.databaseUrl,
       REDIS_URL: options.redisUrl,

@@ -6,6 +6,7 @@ import { startAuthProcess } from '@gatehouse/auth/testing';
 import { createLogger, createPool } from '@gatehouse/runtime';
 import {
   createTestDatabase,
+  proxyFor,
   type ServiceProcess,
   startRedis,
   type TestDatabase,
@@ -42,6 +43,30 @@ afterAll(async () => {
 });
 
 describe('auth as a process', () => {
+  it('waits for PostgreSQL at start-up: live, not ready naming the migrations, ready once it answers', async () => {
+    const other = await createTestDatabase();
+    const proxy = await proxyFor(other.url);
+    await proxy.cut();
+    const waiting = await startAuthProcess({
+      databaseUrl: proxy.url,
+      redisUrl: redis.url,
+      keyFile: join(dir, 'keys', 'waiting.pem'),
+      readyPath: '/healthz',
+    });
+    try {
+      const ready = await fetch(`${waiting.url}/readyz`);
+      expect(ready.status).toBe(503);
+      const body = (await ready.json()) as { checks: { startup: { detail: string } } };
+      expect(body.checks.startup.detail).toMatch(/^waiting for postgres migrations/);
+      await proxy.restore();
+      await waitFor(async () => (await fetch(`${waiting.url}/readyz`)).ok, 20_000, 'ready once PostgreSQL answers');
+    } finally {
+      await waiting.kill('SIGKILL');
+      await proxy.close();
+      await other.drop();
+    }
+  }, 60_000);
+
   it('generates its signing key on first start (mode 0600) and serves it beside older keys', async () => {
     expect((await stat(join(dir, 'keys', 'signing.pem'))).mode & 0o777).toBe(0o600);
     const jwks = (await (await fetch(`${auth.url}/.well-known/jwks.json`)).json()) as {

@@ -8,6 +8,8 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Accepts connections again. */
   restore(): Promise<void>;
+  /** Changes `replyDelayMs` for what the target sends from now on (bytes already held keep their order). */
+  setReplyDelay(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -21,7 +23,7 @@ export async function startTcpProxy(
   target: { host: string; port: number },
   options: { replyDelayMs?: number } = {},
 ): Promise<TcpProxy> {
-  const delay = options.replyDelayMs ?? 0;
+  let delay = options.replyDelayMs ?? 0;
   const port = await freePort();
   const sockets = new Set<Socket>();
   let server: Server | undefined;
@@ -39,9 +41,28 @@ export async function startTcpProxy(
         client.on('error', drop).on('close', drop);
         upstream.on('error', drop).on('close', drop);
         client.pipe(upstream);
-        if (delay === 0) upstream.pipe(client);
-        // Timers of one delay fire in the order they were set, so the byte order holds.
-        else upstream.on('data', (chunk) => setTimeout(() => client.writable && client.write(chunk), delay));
+        // Each chunk leaves `delay` after it arrived, never before the chunk ahead of it.
+        const held: Array<{ at: number; chunk: Buffer }> = [];
+        let releasing = false;
+        const release = () => {
+          while (held[0] && held[0].at <= Date.now()) {
+            const { chunk } = held.shift() as { chunk: Buffer };
+            if (client.writable) client.write(chunk);
+          }
+          releasing = held[0] !== undefined;
+          if (held[0]) setTimeout(release, held[0].at - Date.now());
+        };
+        upstream.on('data', (chunk: Buffer) => {
+          if (delay === 0 && held.length === 0) {
+            client.write(chunk);
+            return;
+          }
+          held.push({ at: Math.max(Date.now() + delay, held.at(-1)?.at ?? 0), chunk });
+          if (!releasing) {
+            releasing = true;
+            setTimeout(release, delay);
+          }
+        });
       });
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => resolve());
@@ -53,7 +74,10 @@ export async function startTcpProxy(
     server = undefined;
   };
   await listen();
-  return { port, cut: stop, restore: listen, close: stop };
+  const setReplyDelay = (ms: number) => {
+    delay = ms;
+  };
+  return { port, cut: stop, restore: listen, close: stop, setReplyDelay };
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   claimIdle,
   ensureGroup,
   type GroupRef,
+  isGroupMissing,
   pendingDeliveries,
   readNew,
   readOwnPending,
@@ -83,6 +84,8 @@ function withResolvers(): { promise: Promise<void>; resolve: () => void } {
 export class AuthEventsConsumer {
   readonly status: ConsumerStatus;
   private stopping = false;
+  /** The group (or the whole stream) vanished: Redis lost its data. Recreated before the next read. */
+  private groupMissing = false;
   private loop: Promise<void> | undefined;
   private blockedId: number | null = null;
   private clientId: number | undefined;
@@ -147,7 +150,7 @@ export class AuthEventsConsumer {
     };
     while (!this.stopping) {
       try {
-        if (this.status.state === 'starting') await ensureGroup(this.deps.redis, this.options.ref);
+        if (this.status.state === 'starting' || this.groupMissing) await this.createGroup();
         if (Date.now() - lastClaim >= this.options.claimIntervalMs) {
           await drain();
           await this.claimAbandoned();
@@ -190,6 +193,7 @@ export class AuthEventsConsumer {
         if (this.stopping) break;
         this.status.state = this.status.state === 'starting' ? 'starting' : 'paused';
         this.status.lastError = (err as Error).message;
+        if (isGroupMissing(err)) this.groupMissing = true;
         this.log.warn({ err }, 'audit consumption paused');
         await prefetch?.catch(() => undefined);
         prefetch = undefined;
@@ -201,6 +205,13 @@ export class AuthEventsConsumer {
     const rest = await prefetch?.catch(() => []);
     if (rest && rest.length > 0)
       await this.handle(this.prepare(rest)).catch((err) => this.log.warn({ err }, 'last batch left pending'));
+  }
+
+  /** Creates the group (at start, or again after Redis lost it: see {@link ensureGroup} for the position). */
+  private async createGroup(): Promise<void> {
+    const created = await ensureGroup(this.deps.redis, this.options.ref);
+    if (this.groupMissing && created) this.log.warn('consumer group recreated at the start of the stream');
+    this.groupMissing = false;
   }
 
   /**

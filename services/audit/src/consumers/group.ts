@@ -8,13 +8,28 @@ export interface GroupRef {
   consumer: string;
 }
 
-/** Creates the group at the start of the stream (MKSTREAM), so no history is skipped. */
-export async function ensureGroup(redis: Redis, ref: GroupRef): Promise<void> {
+/**
+ * Creates the group at the start of the stream (id 0, MKSTREAM), so no
+ * entry in the stream is skipped: at first start, and again when Redis lost
+ * the group (a restart without persistence, FLUSHALL, a failover to a copy
+ * without it). Entries already stored are read again and dropped by the
+ * unique event id; entries lost with Redis' data are gone (docs/audit.md).
+ *
+ * @returns true when this call created it (false: it existed)
+ */
+export async function ensureGroup(redis: Redis, ref: GroupRef): Promise<boolean> {
   try {
     await redis.xgroup('CREATE', ref.stream, ref.group, '0', 'MKSTREAM');
+    return true;
   } catch (err) {
     if (!(err as Error).message.startsWith('BUSYGROUP')) throw err;
+    return false;
   }
+}
+
+/** Whether Redis answered that the group or its stream does not exist. */
+export function isGroupMissing(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith('NOGROUP');
 }
 
 type ReadReply = Array<[string, RawEntry[]]> | null;

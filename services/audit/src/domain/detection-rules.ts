@@ -7,7 +7,7 @@ export interface DetectionRule {
   subjectKind: 'username' | 'ip';
   windowSeconds: number;
   threshold: number;
-  /** SQL with $1 = after seq, $2 = until seq, $3 = window seconds, $4 = threshold. */
+  /** SQL with $1 = after seq, $2 = until seq, $3 = window seconds, $4 = threshold, $5 = rule. */
   sql: string;
 }
 
@@ -20,12 +20,23 @@ const ACCOUNT_LOCKOUT = `e.type = 'auth.login.rate_limited'
  * A set-based rule: every new event (seq in ($1, $2]) matching `trigger` ends
  * a sliding window of $3 seconds; the evidence is the events of the same
  * subject in that window, and the rule fires when `measure` reaches $4.
+ * A trigger in a fixed window that already has its alert of rule $5 is
+ * skipped before its evidence is read: the alert would be a duplicate.
  */
 function ruleSql(parts: { subject: string; trigger: string; evidence: string; measure: string; cap: number }) {
+  // OFFSET 0 keeps the triggers a subquery, so the window check runs before the lateral reads.
   return `
 SELECT t.${parts.subject} AS subject, t.seq, t.occurred_at AS at, t.event_id::text AS trigger_id,
   w.n, w.ids, w.first_at
-FROM audit_events t
+FROM (
+  SELECT t.* FROM audit_events t
+  WHERE t.seq > $1 AND t.seq <= $2 AND ${parts.trigger} AND t.${parts.subject} IS NOT NULL
+    AND NOT EXISTS (
+      SELECT 1 FROM audit_alerts a WHERE a.rule = $5 AND a.subject = t.${parts.subject}
+        AND a.window_start = to_timestamp(floor(extract(epoch FROM t.occurred_at) / $3) * $3)
+    )
+  OFFSET 0
+) t
 CROSS JOIN LATERAL (
   SELECT ${parts.measure}::int AS n, array_agg(e.event_id::text ORDER BY e.occurred_at, e.seq) AS ids,
     min(e.occurred_at) AS first_at
@@ -36,7 +47,7 @@ CROSS JOIN LATERAL (
     ORDER BY e.occurred_at DESC, e.seq DESC LIMIT ${parts.cap}
   ) e
 ) w
-WHERE t.seq > $1 AND t.seq <= $2 AND ${parts.trigger} AND t.${parts.subject} IS NOT NULL AND w.n >= $4
+WHERE w.n >= $4
 ORDER BY t.seq`;
 }
 

@@ -65,6 +65,10 @@ export function createQueues(options: {
       connection: options.connection,
       prefix: options.prefix,
       defaultJobOptions: defaults(key, options),
+      // BullMQ's set-up (wait for ready, INFO for the version) runs once: on this fail-fast
+      // connection one timed-out INFO would leave the queue failing every call for good.
+      skipWaitingForReady: true,
+      skipVersionCheck: true,
     });
     const log = options.logger.child({ queue: QUEUE_NAMES[key] });
     queue.on('error', (err) => log.warn({ err }, 'queue error'));

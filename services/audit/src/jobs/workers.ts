@@ -33,13 +33,15 @@ export async function upsertSchedules(queues: AuditQueues, config: Readonly<Audi
 
 /**
  * Starts one BullMQ worker per queue (BullMQ gives each its own blocking
- * connection) with an `error` listener each, and upserts the schedules.
- * Returns the close function: it stops fetching and waits for running jobs
- * (SIGTERM path); a job whose process dies is moved back to waiting by
- * another worker once its lock (`AUDIT_JOB_LOCK_MS`) expires.
+ * connection) with an `error` listener each; the schedules are
+ * {@link upsertSchedules}'. Returns the close function: it stops fetching and
+ * waits for running jobs (SIGTERM path; a maintenance job stops between its
+ * batches); a job whose process dies is moved back to waiting by another
+ * worker once its lock (`AUDIT_JOB_LOCK_MS`) expires.
  */
-export async function startWorkers(deps: WorkerDeps): Promise<() => Promise<void>> {
+export function startWorkers(deps: WorkerDeps): () => Promise<void> {
   const { config, queues } = deps;
+  const stopping = new AbortController();
   const options = {
     connection: deps.connection,
     prefix: config.AUDIT_QUEUE_PREFIX,
@@ -67,6 +69,15 @@ export async function startWorkers(deps: WorkerDeps): Promise<() => Promise<void
         webhooks: queues.webhooks,
         webhookUrls: webhookUrls(config),
         retentionDays: config.AUDIT_RETENTION_DAYS,
+        keepDays: {
+          exports: config.AUDIT_EXPORT_RETENTION_DAYS,
+          reads: config.AUDIT_READS_RETENTION_DAYS,
+          alerts: config.AUDIT_ALERTS_RETENTION_DAYS,
+          deadLetters: config.AUDIT_DEAD_LETTERS_RETENTION_DAYS,
+          deliveries: config.AUDIT_DELIVERIES_RETENTION_DAYS,
+        },
+        redis: deps.connection,
+        signal: stopping.signal,
         ...(deps.onAlerts ? { onAlerts: deps.onAlerts } : {}),
       }),
       2,
@@ -83,8 +94,8 @@ export async function startWorkers(deps: WorkerDeps): Promise<() => Promise<void
     ),
     make('exports', exportProcessor({ pool: deps.pool, logger: deps.logger, dir: config.AUDIT_EXPORT_DIR }), 1),
   ];
-  await upsertSchedules(queues, config);
   return async () => {
+    stopping.abort();
     await Promise.all(workers.map((w) => w.close()));
   };
 }

@@ -1,5 +1,5 @@
 import { AUDIT_GROUP, AUTH_EVENTS_STREAM } from '@gatehouse/contracts';
-import type { Logger, Pool, Redis } from '@gatehouse/runtime';
+import type { Logger, Pool, Redis, Startup } from '@gatehouse/runtime';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AuditConfig } from '../config.js';
@@ -13,6 +13,7 @@ export interface ConsumerPluginOptions {
   blocking: Redis;
   pool: Pool;
   logger: Logger;
+  startup: Startup;
   onStored: () => void;
 }
 
@@ -36,7 +37,7 @@ function every(ms: number, task: () => Promise<void>): NodeJS.Timeout {
 }
 
 /**
- * Runs the `auth-events` consumer (started in `onReady`, stopped in
+ * Runs the `auth-events` consumer (started as a start-up step, stopped in
  * `onClose`) and the stream trimmer on an interval timer. (Digests are a
  * BullMQ repeatable job: plugins/jobs.ts.)
  */
@@ -58,7 +59,8 @@ export default fp(
     );
     app.decorate('auditConsumer', consumer);
     const timers: NodeJS.Timeout[] = [];
-    app.addHook('onReady', async () => {
+    // A start-up step, so it begins after the migrations; it retries its own group creation.
+    options.startup.add('consumer', async () => {
       consumer.start();
       timers.push(
         every(config.AUDIT_TRIM_INTERVAL_MS, async () => {

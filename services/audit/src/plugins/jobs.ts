@@ -1,10 +1,10 @@
 import type { AuditAlertView } from '@gatehouse/contracts';
-import type { Ed25519KeyPair, Logger, Pool, Redis } from '@gatehouse/runtime';
+import type { Ed25519KeyPair, Logger, Pool, Redis, Startup } from '@gatehouse/runtime';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AuditConfig } from '../config.js';
 import { type AuditQueues, closeQueues, createQueues } from '../jobs/queues.js';
-import { startWorkers } from '../jobs/workers.js';
+import { startWorkers, upsertSchedules } from '../jobs/workers.js';
 
 /** What the jobs plugin needs; `workerRedis` is required when `AUDIT_WORKERS` is on. */
 export interface JobsPluginOptions {
@@ -14,6 +14,7 @@ export interface JobsPluginOptions {
   keys: Ed25519KeyPair;
   redis: Redis;
   workerRedis?: Redis;
+  startup: Startup;
   onAlerts: (alerts: AuditAlertView[]) => void;
 }
 
@@ -25,8 +26,9 @@ declare module 'fastify' {
 
 /**
  * The BullMQ side: producers for the routes (always), and, when
- * `AUDIT_WORKERS` is on, the workers, started in `onReady` and closed in
- * `onClose` (running jobs finish first) before the clients are quit.
+ * `AUDIT_WORKERS` is on, the workers and their schedules, two start-up steps
+ * (retried until Redis answers), closed in `onClose` (a running job stops
+ * between batches) before the clients are quit.
  */
 export default fp(
   async function jobsPlugin(app: FastifyInstance, options: JobsPluginOptions) {
@@ -43,8 +45,18 @@ export default fp(
     if (config.AUDIT_WORKERS) {
       const connection = options.workerRedis;
       if (!connection) throw new Error('AUDIT_WORKERS needs a worker Redis connection');
-      app.addHook('onReady', async () => {
-        stopWorkers = await startWorkers({ ...options, queues, connection });
+      options.startup.add('job workers', async () => {
+        stopWorkers ??= startWorkers({ ...options, queues, connection });
+      });
+      let scheduled = false;
+      options.startup.add('job schedules', async () => {
+        await upsertSchedules(queues, config);
+        scheduled = true;
+      });
+      // A Redis that restarted without its data lost the schedules with it: set them again.
+      connection.on('ready', () => {
+        if (!scheduled) return;
+        upsertSchedules(queues, config).catch((err) => options.logger.warn({ err }, 'job schedules not restored'));
       });
     }
     app.addHook('onClose', async () => {

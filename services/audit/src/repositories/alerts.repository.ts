@@ -45,7 +45,8 @@ interface Firing {
 }
 
 async function fire(client: PoolClient, rule: DetectionRule, after: number, until: number): Promise<AuditAlertView[]> {
-  const { rows } = await client.query<Firing>(rule.sql, [after, until, rule.windowSeconds, rule.threshold]);
+  const params = [after, until, rule.windowSeconds, rule.threshold, rule.rule];
+  const { rows } = await client.query<Firing>(rule.sql, params);
   const seen = new Set<string>();
   const created: AuditAlertView[] = [];
   for (const f of rows) {
@@ -65,20 +66,34 @@ async function fire(client: PoolClient, rule: DetectionRule, after: number, unti
   return created;
 }
 
+/** How much one detection run may do: `batch` seqs per transaction, at most `maxBatches` of them. */
+export interface DetectionBudget {
+  batch?: number;
+  maxBatches?: number;
+  /** Checked between batches: true stops the run there (SIGTERM). */
+  isStopping?: () => boolean;
+}
+
 /**
- * Runs every rule over the events stored since the last run (by seq, up to
- * the chain head, `batch` seqs per transaction) and stores each new firing
- * once (UNIQUE rule, subject, window). The read position moves in the same
- * transaction as the alerts, so a crash neither skips nor repeats a range,
- * and concurrent runs queue on the position's row lock.
+ * Runs every rule over the events stored since the last run, by keyset on
+ * seq: at most `maxBatches` transactions of `batch` seqs each, so a run's
+ * memory and time are bounded whatever the backlog, and the next run resumes
+ * where this one stopped. Each new firing is stored once (UNIQUE rule,
+ * subject, window), and a trigger whose window already has its alert is not
+ * evaluated again (a dense burst costs one evaluation per window, not one
+ * per event). The read position moves in the same transaction as the
+ * alerts, so a crash neither skips nor repeats a range, and concurrent runs
+ * queue on the position's row lock.
  */
 export async function runDetections(
   pool: Pool,
   rules: DetectionRule[],
-  batch = 5000,
-): Promise<{ alerts: AuditAlertView[]; lastSeq: number }> {
+  budget: DetectionBudget = {},
+): Promise<{ alerts: AuditAlertView[]; lastSeq: number; headSeq: number }> {
+  const batch = budget.batch ?? 1000;
   const alerts: AuditAlertView[] = [];
-  for (;;) {
+  let position = { lastSeq: 0, headSeq: 0 };
+  for (let n = 0; n < (budget.maxBatches ?? 20) && !budget.isStopping?.(); n++) {
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
@@ -87,10 +102,12 @@ export async function runDetections(
       );
       const head = await client.query<{ seq: string }>('SELECT seq FROM audit_chain_head WHERE id');
       const after = Number(state.rows[0]?.last_seq ?? 0);
-      const until = Math.min(Number(head.rows[0]?.seq ?? 0), after + batch);
+      const headSeq = Number(head.rows[0]?.seq ?? 0);
+      const until = Math.min(headSeq, after + batch);
+      position = { lastSeq: Math.max(after, until), headSeq };
       if (until <= after) {
         await client.query('COMMIT');
-        return { alerts, lastSeq: after };
+        break;
       }
       for (const rule of rules) alerts.push(...(await fire(client, rule, after, until)));
       await client.query('UPDATE audit_detection_state SET last_seq = $1 WHERE id', [until]);
@@ -102,6 +119,7 @@ export async function runDetections(
       client.release();
     }
   }
+  return { alerts, ...position };
 }
 
 /** Alerts newest first, optionally of one rule or subject, after a cursor. */

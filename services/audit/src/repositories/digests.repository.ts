@@ -12,7 +12,8 @@ export type DigestOutcome =
 
 /**
  * Signs the next digest: from the seq after the last digest up to the chain
- * head, linked to the last digest. The new range is re-verified first, so a
+ * head, at most `maxSeqs` of them (one run's work is bounded; the next run
+ * seals the rest), linked to the last digest. The new range is re-verified first, so a
  * range changed before it was sealed is never signed. Safe to call from
  * several replicas at once (an advisory lock serializes them); later it runs
  * as a repeatable job.
@@ -25,6 +26,7 @@ export type DigestOutcome =
 export async function writeDigest(
   pool: Pool,
   keys: { privateKey: KeyObject; publicKey: KeyObject },
+  maxSeqs = 50_000,
 ): Promise<DigestOutcome> {
   const client = await pool.connect();
   try {
@@ -35,7 +37,7 @@ export async function writeDigest(
     );
     const head = await client.query<{ seq: string }>('SELECT seq FROM audit_chain_head WHERE id');
     const afterSeq = Number(last.rows[0]?.to_seq ?? 0);
-    const headSeq = Number(head.rows[0]?.seq ?? 0);
+    const headSeq = Math.min(Number(head.rows[0]?.seq ?? 0), afterSeq + maxSeqs);
     if (headSeq <= afterSeq) {
       await client.query('ROLLBACK');
       return { written: false, reason: 'nothing_new' };
