@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { connect } from 'node:net';
 import { closeRedis, createLogger, createRedis, type RegisteredRoute, registeredRoutes } from '@gatehouse/runtime';
 import fc from 'fast-check';
@@ -63,7 +64,7 @@ beforeAll(async () => {
     RATE_LIMIT_MAX: '0',
     LOG_LEVEL: 'silent',
   });
-  const gateway = await buildGateway({ config, logger, redis });
+  const gateway = await buildGateway({ config, logger, redis, assertionKeys: generateKeyPairSync('ed25519') });
   const gatewayUrl = await gateway.listen({ host: '127.0.0.1', port: 0 });
   cleanups.push(
     () => gateway.close(),
