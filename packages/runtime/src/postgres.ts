@@ -52,8 +52,16 @@ export function createPool(options: CreatePoolOptions): pg.Pool {
  * to this database, so other databases on the server are untouched.
  */
 export async function setStatementTimeout(client: pg.ClientBase): Promise<void> {
+  // Only when unset: a value an operator chose for the role in this database stays.
   await client.query(`DO $$ BEGIN
-    EXECUTE format('ALTER ROLE CURRENT_USER IN DATABASE %I SET statement_timeout = %L', current_database(), '${STATEMENT_TIMEOUT}');
+    IF NOT EXISTS (
+      SELECT 1 FROM pg_db_role_setting s, unnest(s.setconfig) AS c
+       WHERE s.setrole = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+         AND s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
+         AND c LIKE 'statement\\_timeout=%'
+    ) THEN
+      EXECUTE format('ALTER ROLE CURRENT_USER IN DATABASE %I SET statement_timeout = %L', current_database(), '${STATEMENT_TIMEOUT}');
+    END IF;
   END $$`);
 }
 

@@ -32,6 +32,8 @@ export interface AppDeps {
   blocking?: Redis;
   workerRedis?: Redis;
   pool: Pool;
+  /** Where the query API and exports read (`AUDIT_READ_DATABASE_URL`, a replica); `pool` when absent. */
+  readPool?: Pool;
   keys: Ed25519KeyPair;
   clock?: () => Date;
   /** Closes the clients; runs after every other `onClose` hook (hooks run last-added first). */
@@ -56,6 +58,7 @@ export function roles(config: Readonly<AuditConfig>) {
  */
 export async function buildApp(deps: AppDeps) {
   const { pool, redis } = deps;
+  const readPool = deps.readPool ?? pool;
   const role = roles(deps.config);
   const config = { ...deps.config, AUDIT_CONSUME: role.consume, AUDIT_WORKERS: role.workers };
   const app = createBaseApp({ logger: deps.logger });
@@ -80,6 +83,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(healthPlugin, {
     checks: {
       postgres: async () => void (await pool.query('SELECT 1')),
+      ...(readPool === pool ? {} : { 'postgres-read': async () => void (await readPool.query('SELECT 1')) }),
       redis: async () => void (await redis.ping()),
       ...(config.AUDIT_CONSUME
         ? {
@@ -95,9 +99,9 @@ export async function buildApp(deps: AppDeps) {
   });
   if (role.api) {
     await app.register(readerIdentity, { pool });
-    await app.register(eventsRoutes, { pool });
-    await app.register(statsRoutes, { pool });
-    await app.register(usersRoutes, { pool, redis, clock: deps.clock ?? (() => new Date()) });
+    await app.register(eventsRoutes, { pool: readPool });
+    await app.register(statsRoutes, { pool: readPool });
+    await app.register(usersRoutes, { pool: readPool, redis, clock: deps.clock ?? (() => new Date()) });
     await app.register(verifyRoutes, { pool, publicKey: deps.keys.publicKey });
     await app.register(readsRoutes, { pool });
     await app.register(streamRoutes, { feed, alerts, heartbeatMs: config.AUDIT_SSE_HEARTBEAT_MS });

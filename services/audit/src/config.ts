@@ -10,6 +10,7 @@ export const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8082 }),
   DATABASE_URL: Type.String({ default: 'postgres://postgres:postgres@127.0.0.1:5432/gatehouse' }),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 2, default: 10 }),
+  AUDIT_READ_DATABASE_URL: Type.String({ default: '', description: 'a read replica for queries and exports' }),
   AUDIT_CONSUME: Type.Boolean({ default: true }),
   AUDIT_CONSUMER_NAME: Type.String({ minLength: 1, default: hostname() }),
   AUDIT_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),

@@ -121,6 +121,7 @@ export async function makeApp(
   options: {
     overrides?: Record<string, string>;
     pool?: Pool;
+    readPool?: Pool;
     keys?: ReturnType<typeof testKeys>;
     clock?: () => Date;
   } = {},
@@ -135,6 +136,7 @@ export async function makeApp(
     blocking,
     workerRedis,
     pool: options.pool ?? env.pool,
+    ...(options.readPool ? { readPool: options.readPool } : {}),
     keys: options.keys ?? testKeys(),
     ...(options.clock ? { clock: options.clock } : {}),
     closeClients: async () => {
