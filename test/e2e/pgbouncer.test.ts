@@ -10,7 +10,10 @@ let stack: E2eStack;
 
 beforeAll(async () => {
   bouncer = await startPgBouncer();
-  stack = await startE2eStack({ serviceDatabaseUrl: (url) => bouncer.via(url) });
+  stack = await startE2eStack({
+    serviceDatabaseUrl: (url) => bouncer.via(url),
+    env: { REDIS_COMMAND_TIMEOUT_MS: '10000' },
+  });
 }, 120_000);
 
 afterAll(async () => {
