@@ -2,7 +2,9 @@
  * Audit consumption benchmark (npm run bench:audit).
  * (a) N events XADDed, then the time until the consumer has stored them all, as events/s;
  * (b) a raw batched INSERT of the same rows into the same table, as rows/s; prints a/b;
- * (c) end-to-end lag (XADD → committed row) p50/p99 at a steady 1,000 events/s.
+ * (c) end-to-end lag (XADD → committed row) p50/p99 at a steady 1,000 events/s;
+ * (d) (a) with 1, 2 and 4 consumers in the group (in this process, each with its own connections): every
+ * batch takes the one chain-head row lock, so this measures contention on that head, not scale-out.
  * Targets: a/b ≥ 0.7, lag p99 ≤ 100 ms. (a) and (b) take turns BENCH_ROUNDS (3) times; medians are reported.
  */
 import { cpus } from 'node:os';
@@ -50,11 +52,11 @@ async function reset() {
 }
 
 let onStored: (rows: Array<{ eventId: string }>) => void = () => undefined;
-const consumer = () =>
+const consumer = (name = 'bench') =>
   new AuthEventsConsumer(
     { redis, blocking, pool, logger, onStored: (rows) => onStored(rows) },
     {
-      ref: { stream: AUTH_EVENTS_STREAM, group: AUDIT_GROUP, consumer: 'bench' },
+      ref: { stream: AUTH_EVENTS_STREAM, group: AUDIT_GROUP, consumer: name },
       batchSize: BATCH,
       blockMs: 1000,
       claimIdleMs: 60_000,
@@ -66,8 +68,8 @@ const consumer = () =>
 
 const events = Array.from({ length: N }, (_, i) => makeEvent(i));
 
-/** (a) A backlog of N events in the stream, then the time until the consumer has stored them all. */
-async function consumerRound() {
+/** (a) A backlog of N events in the stream, then the time until `count` consumers have stored them all. */
+async function consumerRound(count = 1) {
   await reset();
   await redis.del(AUTH_EVENTS_STREAM);
   for (let i = 0; i < N; i += 1000) {
@@ -84,12 +86,12 @@ async function consumerRound() {
   });
   const cpuBefore = cpuByCommand();
   const started = performance.now();
-  const c1 = consumer();
-  c1.start();
+  const group = Array.from({ length: count }, (_, i) => consumer(`bench-${i + 1}`));
+  for (const c of group) c.start();
   await finished;
   const rate = N / ((performance.now() - started) / 1000);
   const cpu = cpuPerOperation(cpuBefore, cpuByCommand(), N);
-  await c1.stop();
+  await Promise.all(group.map((c) => c.stop()));
   return { rate, cpu };
 }
 
@@ -153,6 +155,13 @@ const medianOf = <T extends { rate: number }>(runs: T[]) =>
 const { rate: aRate, cpu: aCpuPerEvent } = medianOf(consumerRounds);
 const { rate: bRate, cpu: bCpuPerRow } = medianOf(rawRounds);
 
+// (d) 1, 2 and 4 consumers in the group, taking turns BENCH_ROUNDS times; medians.
+const GROUP_SIZES = [1, 2, 4];
+const groupRounds = new Map<number, Awaited<ReturnType<typeof consumerRound>>[]>(GROUP_SIZES.map((k) => [k, []]));
+for (let round = 0; round < ROUNDS; round++) {
+  for (const k of GROUP_SIZES) groupRounds.get(k)?.push(await consumerRound(k));
+}
+
 // (c) steady 1,000 events/s; lag = commit (consumer callback after COMMIT) − XADD time.
 await reset();
 const sentAt = new Map<string, number>();
@@ -201,6 +210,14 @@ console.log(`a/b = ${(aRate / bRate).toFixed(2)} (target >= 0.7)`);
 console.log(
   `(c) lag at 1,000 events/s over ${STEADY_SECONDS} s: p50 ${pct(50).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms, max ${pct(100).toFixed(1)} ms (target p99 <= 100 ms)`,
 );
+
+const single = medianOf(groupRounds.get(1) ?? []).rate;
+for (const k of GROUP_SIZES) {
+  const runs = groupRounds.get(k) ?? [];
+  console.log(
+    `(d) ${k} consumer${k > 1 ? 's' : ''} in the group: ${medianOf(runs).rate.toFixed(0)} events/s, median of ${ROUNDS} (${rates(runs)}); ${(medianOf(runs).rate / single).toFixed(2)}× one consumer`,
+  );
+}
 
 redis.disconnect();
 blocking.disconnect();

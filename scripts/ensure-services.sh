@@ -19,6 +19,8 @@ apt_install() {
 command -v redis-server >/dev/null || { say "installing redis-server"; apt_install redis-server; }
 # nginx: the forward-auth test puts a real nginx auth_request in front of an upstream.
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { say "installing nginx"; apt_install nginx-light || apt_install nginx; }
+# pgbouncer: the transaction-pooling test runs the login → audit path through a real pgbouncer.
+command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || { say "installing pgbouncer"; apt_install pgbouncer; }
 # chromium: the console's end-to-end tests drive it with playwright-core.
 command -v chromium >/dev/null || { say "installing chromium"; apt_install chromium; }
 

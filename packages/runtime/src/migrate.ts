@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
+import { setStatementTimeout } from './postgres.js';
 
 const FILE = /^(\d+)[-_].+\.sql$/;
 
@@ -24,6 +25,8 @@ export async function migrate(pool: pg.Pool, options: { service: string; dir: st
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
+    // A migration may rewrite a large table: no statement timeout for it.
+    await client.query('SET LOCAL statement_timeout = 0');
     await client.query("SELECT pg_advisory_xact_lock(hashtext('gatehouse_migrations'))");
     await client.query(`CREATE TABLE IF NOT EXISTS gatehouse_migrations (
       service text NOT NULL, version integer NOT NULL, name text NOT NULL,
@@ -44,6 +47,7 @@ export async function migrate(pool: pg.Pool, options: { service: string; dir: st
       ]);
       ran.push(file.version);
     }
+    await setStatementTimeout(client);
     await client.query('COMMIT');
     return ran;
   } catch (err) {

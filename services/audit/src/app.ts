@@ -36,6 +36,8 @@ export interface AppDeps {
   blocking?: Redis;
   workerRedis?: Redis;
   pool: Pool;
+  /** Where the query API and exports read (`AUDIT_READ_DATABASE_URL`, a replica); `pool` when absent. */
+  readPool?: Pool;
   keys: Ed25519KeyPair;
   /** The gateway's assertion keys; defaults to its JWKS at `AUDIT_GATEWAY_JWKS_URL`. */
   assertionKeys?: JWTVerifyGetKey;
@@ -64,6 +66,7 @@ export function roles(config: Readonly<AuditConfig>) {
  */
 export async function buildApp(deps: AppDeps) {
   const { pool, redis } = deps;
+  const readPool = deps.readPool ?? pool;
   const role = roles(deps.config);
   const config = { ...deps.config, AUDIT_CONSUME: role.consume, AUDIT_WORKERS: role.workers };
   const startup = deps.startup ?? new Startup({ logger: deps.logger, maxDelayMs: config.AUDIT_RETRY_MAX_MS });
@@ -90,6 +93,7 @@ export async function buildApp(deps: AppDeps) {
     startup,
     checks: {
       postgres: async () => void (await pool.query('SELECT 1')),
+      ...(readPool === pool ? {} : { 'postgres-read': async () => void (await readPool.query('SELECT 1')) }),
       redis: async () => void (await redis.ping()),
       ...(config.AUDIT_CONSUME
         ? {
@@ -110,9 +114,9 @@ export async function buildApp(deps: AppDeps) {
       ...(deps.assertionKeys ? { keys: deps.assertionKeys } : { jwksUrl: config.AUDIT_GATEWAY_JWKS_URL }),
     });
     await app.register(readerIdentity, { pool, verify });
-    await app.register(eventsRoutes, { pool });
-    await app.register(statsRoutes, { pool });
-    await app.register(usersRoutes, { pool, redis, clock: deps.clock ?? (() => new Date()) });
+    await app.register(eventsRoutes, { pool: readPool });
+    await app.register(statsRoutes, { pool: readPool });
+    await app.register(usersRoutes, { pool: readPool, redis, clock: deps.clock ?? (() => new Date()) });
     await app.register(verifyRoutes, { pool, publicKey: deps.keys.publicKey });
     await app.register(readsRoutes, { pool });
     const sessions = new SessionWatch({ redis, logger: deps.logger, intervalMs: config.AUDIT_SESSION_CHECK_MS });

@@ -15,6 +15,7 @@ export const ConfigSchema = Type.Object({
     default: 'http://127.0.0.1:8080/.well-known/gateway-jwks.json',
     description: "the gateway's assertion keys",
   }),
+  AUDIT_READ_DATABASE_URL: Type.String({ default: '', description: 'a read replica for queries and exports' }),
   AUDIT_CONSUME: Type.Boolean({ default: true }),
   AUDIT_CONSUMER_NAME: Type.String({ minLength: 1, default: hostname() }),
   AUDIT_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),

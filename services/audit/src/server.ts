@@ -16,6 +16,10 @@ const config = loadServiceConfig(process.env);
 const role = roles(config);
 const logger = createLogger({ service: 'audit', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 const pool = createPool({ url: config.DATABASE_URL, logger, name: 'audit', max: config.DATABASE_POOL_MAX });
+// Queries and exports read a replica when one is configured; the consumer and every write use the primary.
+const readPool = config.AUDIT_READ_DATABASE_URL
+  ? createPool({ url: config.AUDIT_READ_DATABASE_URL, logger, name: 'audit-read', max: config.DATABASE_POOL_MAX })
+  : undefined;
 const redis = createRedis({
   url: config.REDIS_URL,
   logger,
@@ -39,13 +43,14 @@ startup.add('postgres migrations', async () => {
 
 const closeClients = async () => {
   await Promise.all([redis, blocking, workerRedis].map((r) => (r ? closeRedis(r) : undefined)));
-  await pool.end();
+  await Promise.all([pool.end(), readPool?.end()]);
 };
 const app = await buildApp({
   config,
   logger,
   redis,
   pool,
+  ...(readPool ? { readPool } : {}),
   keys,
   closeClients,
   startup,

@@ -176,6 +176,7 @@ export async function makeApp(
   options: {
     overrides?: Record<string, string>;
     pool?: Pool;
+    readPool?: Pool;
     keys?: ReturnType<typeof testKeys>;
     clock?: () => Date;
   } = {},
@@ -190,6 +191,7 @@ export async function makeApp(
     blocking,
     workerRedis,
     pool: options.pool ?? env.pool,
+    ...(options.readPool ? { readPool: options.readPool } : {}),
     keys: options.keys ?? testKeys(),
     assertionKeys: GATEWAY_KEYS,
     ...(options.clock ? { clock: options.clock } : {}),

@@ -2,7 +2,7 @@ import { waitFor } from '@gatehouse/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyTrail } from '../src/domain/verify.js';
 import { writeDigest } from '../src/repositories/digests.repository.js';
-import { applyRetention } from '../src/repositories/retention.repository.js';
+import { applyRetention, monthStart } from '../src/repositories/retention.repository.js';
 import {
   createEnv,
   type Env,
@@ -71,7 +71,7 @@ describe('retention', () => {
     await storeDirect(env.pool, [...events(3, 400), ...events(5, 1)]); // 21..23 old but not sealed alone
     await writeDigest(env.pool, keys); // 21..28
 
-    expect(await applyRetention(env.pool, keys, { days: 365 })).toEqual({ removed: 20, throughSeq: 20 });
+    expect(await applyRetention(env.pool, keys, { days: 365 })).toEqual({ removed: 20, throughSeq: 20, dropped: [] });
     expect(await seqs()).toEqual(Array.from({ length: 8 }, (_, i) => 21 + i));
     expect(await verifyTrail(env.pool, keys.publicKey)).toMatchObject({ ok: true, checkedEvents: 8, headSeq: 28 });
     expect(await applyRetention(env.pool, keys, { days: 365 })).toEqual({ removed: 0, reason: 'not_digested' });
@@ -90,7 +90,7 @@ describe('retention', () => {
 
     // Tampered old evidence is never deleted.
     await env.pool.query(`UPDATE audit_events SET ip = '198.51.100.1' WHERE seq = 22`);
-    const refused = await applyRetention(env.pool, keys, { days: 0.5 });
+    const refused = await applyRetention(env.pool, keys, { days: 0, now: monthStart(new Date(), 1) });
     expect(refused).toMatchObject({ removed: 0, reason: 'chain_broken' });
     expect(await seqs()).toHaveLength(8);
   });

@@ -50,22 +50,27 @@ const QUIET = { LOG_LEVEL: 'warn' };
 
 /**
  * Starts Redis, PostgreSQL, auth, audit and the gateway (real processes, as
- * `npm start` runs them); `env` is added to every service's environment.
+ * `npm start` runs them); `env` is added to every service's environment, and
+ * `serviceDatabaseUrl` maps the database URL the services get (a pooler in
+ * front, say; the stack's own `pool` stays direct).
  */
-export async function startE2eStack(options: { env?: Record<string, string> } = {}): Promise<E2eStack> {
+export async function startE2eStack(
+  options: { env?: Record<string, string>; serviceDatabaseUrl?: (url: string) => string } = {},
+): Promise<E2eStack> {
   const [redis, db, dir] = await Promise.all([
     startRedis(),
     createTestDatabase(),
     mkdtemp(join(tmpdir(), 'gatehouse-e2e-')),
   ]);
   const extra = { ...QUIET, ...options.env };
-  const common = { DATABASE_URL: db.url, REDIS_URL: redis.url, ...extra };
+  const databaseUrl = options.serviceDatabaseUrl?.(db.url) ?? db.url;
+  const common = { DATABASE_URL: databaseUrl, REDIS_URL: redis.url, ...extra };
   const [authPort, auditPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
   const gatewayJwks = `http://127.0.0.1:${gatewayPort}${ASSERTION_JWKS_PATH}`;
   const demo = await startDemoUpstream({ port: 0, jwksUrl: gatewayJwks });
   // One at a time: on a 2-core machine, three cold tsx starts at once can exceed Fastify's plugin timeout.
   const auth = await startAuthProcess({
-    databaseUrl: db.url,
+    databaseUrl,
     redisUrl: redis.url,
     keyFile: join(dir, 'jwt.pem'),
     port: authPort,

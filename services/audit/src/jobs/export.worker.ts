@@ -9,6 +9,7 @@ import type { Logger, Pool } from '@gatehouse/runtime';
 import type { Job } from 'bullmq';
 import { stringify } from 'csv-stringify';
 import QueryStream from 'pg-query-stream';
+import { readHead } from '../repositories/chain.repository.js';
 import { updateExport } from '../repositories/exports.repository.js';
 import { toView, VIEW_COLUMNS, whereClause } from '../repositories/query.repository.js';
 
@@ -75,7 +76,13 @@ function rowsToViews(format: ExportData['format'], onRow: () => void): Transform
  * at a time. Progress `{ rows, total, percent, rss, heapUsed }` is reported every
  * `progressEvery` rows; the file appears (atomic rename) only when complete.
  */
-export function exportProcessor(deps: { pool: Pool; logger: Logger; dir: string; progressEvery?: number }) {
+export function exportProcessor(deps: {
+  pool: Pool;
+  readPool: Pool;
+  logger: Logger;
+  dir: string;
+  progressEvery?: number;
+}) {
   const every = deps.progressEvery ?? 5000;
   return async (job: Job<ExportData>) => {
     const { exportId, format, filters, throughSeq } = job.data;
@@ -87,7 +94,12 @@ export function exportProcessor(deps: { pool: Pool; logger: Logger; dir: string;
     try {
       await mkdir(deps.dir, { recursive: true });
       await updateExport(deps.pool, exportId, { state: 'running' });
-      const counted = await deps.pool.query<{ n: string }>(`SELECT count(*) AS n FROM audit_events ${sql}`, params);
+      // A replica behind the head the export was requested at would give a short file: retry later instead.
+      const replicaHead = (await readHead(deps.readPool)).seq;
+      if (replicaHead < throughSeq) {
+        throw new Error(`the read database has the trail up to seq ${replicaHead}, the export needs ${throughSeq}`);
+      }
+      const counted = await deps.readPool.query<{ n: string }>(`SELECT count(*) AS n FROM audit_events ${sql}`, params);
       const total = Number(counted.rows[0]?.n ?? 0);
       let rows = 0;
       const report = () => {
@@ -95,7 +107,7 @@ export function exportProcessor(deps: { pool: Pool; logger: Logger; dir: string;
         const { rss, heapUsed } = process.memoryUsage();
         return job.updateProgress({ rows, total, percent: total ? (100 * rows) / total : 100, rss, heapUsed });
       };
-      const client = await deps.pool.connect();
+      const client = await deps.readPool.connect();
       try {
         const query = new QueryStream(
           `SELECT ${VIEW_COLUMNS} FROM audit_events ${sql} ORDER BY occurred_at DESC, seq DESC`,

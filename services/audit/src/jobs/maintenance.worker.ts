@@ -5,7 +5,7 @@ import type { DetectionRule } from '../domain/detection-rules.js';
 import { runDetections } from '../repositories/alerts.repository.js';
 import { writeDigest } from '../repositories/digests.repository.js';
 import { type HousekeepingDays, removeExpired } from '../repositories/housekeeping.repository.js';
-import { applyRetention } from '../repositories/retention.repository.js';
+import { applyRetention, ensurePartitions } from '../repositories/retention.repository.js';
 import { queueDeliveries } from './webhook.worker.js';
 
 /** The repeatable maintenance jobs (job scheduler ids and job names). */
@@ -37,6 +37,9 @@ async function digest(deps: MaintenanceDeps, log: Logger) {
 }
 
 async function retention(deps: MaintenanceDeps, log: Logger) {
+  // audit_events: this month's partition and the next two exist before any event needs them.
+  const created = await ensurePartitions(deps.pool, { ahead: 2 });
+  if (created.length > 0) log.info({ months: created }, 'audit_events partitions created');
   const outcome = await applyRetention(deps.pool, deps.keys, { days: deps.retentionDays });
   if ('throughSeq' in outcome) log.info(outcome, 'retention removed old events');
   else if (outcome.reason === 'chain_broken') log.error(outcome, 'retention refused: the chain is broken');

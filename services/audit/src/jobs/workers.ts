@@ -13,6 +13,8 @@ export interface WorkerDeps {
   config: Readonly<AuditConfig>;
   logger: Logger;
   pool: Pool;
+  /** Where exports read (a replica); `pool` when absent. */
+  readPool?: Pool;
   keys: Ed25519KeyPair;
   queues: AuditQueues;
   connection: Redis;
@@ -92,7 +94,16 @@ export function startWorkers(deps: WorkerDeps): () => Promise<void> {
       }),
       4,
     ),
-    make('exports', exportProcessor({ pool: deps.pool, logger: deps.logger, dir: config.AUDIT_EXPORT_DIR }), 1),
+    make(
+      'exports',
+      exportProcessor({
+        pool: deps.pool,
+        readPool: deps.readPool ?? deps.pool,
+        logger: deps.logger,
+        dir: config.AUDIT_EXPORT_DIR,
+      }),
+      1,
+    ),
   ];
   return async () => {
     stopping.abort();

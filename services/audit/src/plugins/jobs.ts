@@ -11,6 +11,7 @@ export interface JobsPluginOptions {
   config: Readonly<AuditConfig>;
   logger: Logger;
   pool: Pool;
+  readPool?: Pool;
   keys: Ed25519KeyPair;
   redis: Redis;
   workerRedis?: Redis;

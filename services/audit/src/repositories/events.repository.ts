@@ -94,7 +94,8 @@ SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::int[], $5::timest
   $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::jsonb[], $15::text[],
   $16::timestamptz[], $17::bytea[], $18::bytea[])`;
 
-const INSERT_EVENTS = `${INSERT_COLUMNS} ON CONFLICT (event_id) DO NOTHING`;
+// The partition key is part of every unique constraint: see eventIdFixesPartition for why this stays idempotent.
+const INSERT_EVENTS = `${INSERT_COLUMNS} ON CONFLICT (event_id, occurred_at) DO NOTHING`;
 
 // Rows only when the head moved; a duplicate event fails the whole statement (head included).
 const INSERT_AFTER_HEAD = `WITH moved AS (
@@ -106,6 +107,18 @@ const UNIQUE_VIOLATION = '23505';
 
 /** Raised inside the transaction when the optimistic insert met an event already stored. */
 class DuplicatesFound extends Error {}
+
+/**
+ * Whether the event's id is a UUIDv7 whose timestamp is its `occurredAt` (as
+ * `createAuthEvent` makes every id). Then the id fixes the month partition,
+ * and the unique `(event_id, occurred_at)` constraint is a unique event id: a
+ * second copy always meets the first in the same partition. Any other event
+ * is checked against every partition before it is stored.
+ */
+export function eventIdFixesPartition(event: AuthEvent): boolean {
+  const hex = event.id.replaceAll('-', '');
+  return hex[12] === '7' && Number.parseInt(hex.slice(0, 12), 16) === Date.parse(event.occurredAt);
+}
 
 function distinct(incoming: IncomingEvent[]): IncomingEvent[] {
   const seen = new Set<string>();
@@ -261,6 +274,7 @@ export interface StoreBatchInput {
  */
 export async function storeBatch(pool: Pool, batch: StoreBatchInput): Promise<BatchResult> {
   const { ready } = batch;
+  if (!batch.events.every((e) => eventIdFixesPartition(e.event))) return await storeOnce(pool, batch, true);
   if (ready !== undefined && ready.chain.stored.length > 0 && batch.deadLetters.length === 0) {
     const stored = await insertAfterHead(pool, ready);
     if (stored !== undefined) return { ...stored, duplicates: batch.events.length - ready.chain.unique.length };

@@ -61,7 +61,11 @@ export function whereClause(filters: AuditEventFilters, cursor?: string): { sql:
   if (cursor) {
     const [at, seq] = decodeCursor(cursor);
     params.push(at, seq);
-    conditions.push(`(occurred_at, seq) < ($${params.length - 1}::timestamptz, $${params.length}::bigint)`);
+    // The plain bound on occurred_at (implied by the row comparison) lets the planner skip newer month partitions.
+    conditions.push(
+      `occurred_at <= $${params.length - 1}::timestamptz`,
+      `(occurred_at, seq) < ($${params.length - 1}::timestamptz, $${params.length}::bigint)`,
+    );
   }
   return { sql: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', params };
 }

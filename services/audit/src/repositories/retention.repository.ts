@@ -6,7 +6,7 @@ import { type CutBody, signCut } from '../domain/retention-cut.js';
 
 /** The outcome of {@link applyRetention}. */
 export type RetentionOutcome =
-  | { removed: number; throughSeq: number }
+  | { removed: number; throughSeq: number; dropped: string[] }
   | { removed: 0; reason: 'nothing_old' | 'not_digested' | 'chain_broken'; message?: string };
 
 /** The latest retention cut: where verify resumes. */
@@ -32,13 +32,63 @@ export async function readLatestCut(db: Pool | PoolClient): Promise<RetentionCut
   };
 }
 
+/** The first instant of the UTC month `months` after the one containing `at`. */
+export function monthStart(at: Date, months = 0): Date {
+  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + months, 1));
+}
+
 /**
- * Removes the oldest events: the longest prefix of the chain whose events all
- * occurred before `now - days`, shortened to end on a signed digest's last
- * seq (events not yet sealed are never removed). The prefix is re-verified
- * first (evidence of tampering is never deleted), then one transaction
- * records a signed cut (seq, chain hash there, the digest) and deletes up to
- * it, so `verify` resumes from the cut and still passes.
+ * Creates the month partitions of `audit_events` from the month of `now`
+ * through `ahead` months later (those missing), moving rows the default
+ * partition held for those months into them. Returns the months created.
+ */
+export async function ensurePartitions(pool: Pool, options: { now?: Date; ahead: number }): Promise<string[]> {
+  const now = options.now ?? new Date();
+  const created: string[] = [];
+  for (let n = 0; n <= options.ahead; n++) {
+    const month = monthStart(now, n);
+    const { rows } = await pool.query<{ added: boolean }>('SELECT audit_events_add_partition($1) AS added', [month]);
+    if (rows[0]?.added) created.push(month.toISOString().slice(0, 7));
+  }
+  return created;
+}
+
+const PARTITION = /^audit_events_(\d{4})_(\d{2})$/;
+
+/**
+ * Detaches and drops every month partition that ends at or before `cutoff`.
+ * Rows in them past `throughSeq` (stored after the cut, or not yet sealed)
+ * are copied first: with their month detached they go to the default
+ * partition, unchanged, and a later cut removes them.
+ */
+async function dropPartitionsBefore(client: PoolClient, cutoff: Date, throughSeq: number): Promise<string[]> {
+  const { rows } = await client.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent = 'audit_events'::regclass ORDER BY 1`,
+  );
+  const old = rows
+    .map((r) => ({ name: r.name, m: PARTITION.exec(r.name) }))
+    .filter(({ m }) => m !== null && monthStart(new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1)), 1) <= cutoff)
+    .map((r) => r.name);
+  for (const name of old) {
+    // name matched PARTITION: only letters, digits and underscores.
+    await client.query(`ALTER TABLE audit_events DETACH PARTITION ${name}`);
+    await client.query(`INSERT INTO audit_events SELECT * FROM ${name} WHERE seq > $1`, [throughSeq]);
+    await client.query(`DROP TABLE ${name}`);
+  }
+  return old;
+}
+
+/**
+ * Removes the oldest events, a whole month at a time: a month goes once it
+ * ended more than `days` ago, as the longest prefix of the chain whose
+ * events all occurred before that month boundary, shortened to end on a
+ * signed digest's last seq (events not yet sealed are never removed). The
+ * prefix is re-verified first (evidence of tampering is never deleted), then
+ * one transaction records a signed cut (seq, chain hash there, the digest),
+ * detaches and drops the expired month partitions and deletes the rest of
+ * the prefix (rows the default partition holds), so `verify` resumes from
+ * the cut and still passes.
  *
  * @example
  * ```ts
@@ -50,7 +100,7 @@ export async function applyRetention(
   keys: { privateKey: KeyObject; publicKey: KeyObject },
   options: { days: number; now?: Date },
 ): Promise<RetentionOutcome> {
-  const cutoff = new Date((options.now ?? new Date()).getTime() - options.days * 86_400_000);
+  const cutoff = monthStart(new Date((options.now ?? new Date()).getTime() - options.days * 86_400_000));
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -81,15 +131,24 @@ export async function applyRetention(
       const message = walk.fault?.message ?? `the chain up to seq ${throughSeq} does not match digest ${d.id}`;
       return await done(client, { removed: 0, reason: 'chain_broken', message });
     }
+    // DETACH locks the whole table: give up (and retry at the next run) rather than queue writers behind a long reader.
+    await client.query(`SET LOCAL lock_timeout = '5s'`);
+    const dropped = await dropPartitionsBefore(client, cutoff, throughSeq);
+    await client.query('DELETE FROM audit_events WHERE seq > $1 AND seq <= $2 AND occurred_at < $3', [
+      after,
+      throughSeq,
+      cutoff,
+    ]);
+    // The walk proved seq after+1..throughSeq gap-free, so that is what went.
+    const removed = throughSeq - after;
     const body: CutBody = { throughSeq, headHash: d.head_hash, digestHash: d.digest_hash };
-    const deleted = await client.query('DELETE FROM audit_events WHERE seq > $1 AND seq <= $2', [after, throughSeq]);
     await client.query(
       `INSERT INTO audit_retention_cuts (through_seq, head_hash, digest_id, cutoff, removed, signature, key_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [throughSeq, d.head_hash, d.id, cutoff, deleted.rowCount, signCut(body, keys.privateKey), keyId(keys.publicKey)],
+      [throughSeq, d.head_hash, d.id, cutoff, removed, signCut(body, keys.privateKey), keyId(keys.publicKey)],
     );
     await client.query('COMMIT');
-    return { removed: deleted.rowCount ?? 0, throughSeq };
+    return { removed, throughSeq, dropped };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
