@@ -1,4 +1,12 @@
-import { closeRedis, createLogger, createPool, createRedis, loadEd25519Key, runServer } from '@gatehouse/runtime';
+import {
+  closeRedis,
+  createLogger,
+  createPool,
+  createRedis,
+  loadEd25519Key,
+  redisTarget,
+  runServer,
+} from '@gatehouse/runtime';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, roles } from './app.js';
 import { loadServiceConfig } from './config.js';
@@ -9,16 +17,16 @@ const role = roles(config);
 const logger = createLogger({ service: 'audit', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 const pool = createPool({ url: config.DATABASE_URL, logger, name: 'audit', max: config.DATABASE_POOL_MAX });
 const redis = createRedis({
-  url: config.REDIS_URL,
+  ...redisTarget(config),
   logger,
   name: 'audit',
   commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
 });
 const blocking = role.consume
-  ? createRedis({ url: config.REDIS_URL, logger, name: 'audit', role: 'blocking' })
+  ? createRedis({ ...redisTarget(config), logger, name: 'audit', role: 'blocking' })
   : undefined;
 const workerRedis = role.workers
-  ? createRedis({ url: config.REDIS_URL, logger, name: 'audit', role: 'worker' })
+  ? createRedis({ ...redisTarget(config), logger, name: 'audit', role: 'worker' })
   : undefined;
 const keys = await loadEd25519Key(config.AUDIT_DIGEST_KEY_FILE, { generate: config.AUDIT_GENERATE_KEY });
 await migrateAudit(pool);
