@@ -81,10 +81,13 @@ export function describeRedisTarget(target: RedisTarget): string {
  * XREADGROUP / BLOCK and have no command timeout; `worker` connections follow
  * BullMQ's rules (`maxRetriesPerRequest: null`).
  *
- * With sentinels, ioredis asks them for the primary on every (re)connection,
- * checks the server's role before it calls the connection ready, and drops the
- * connection as soon as a sentinel announces `+switch-master`
- * (`failoverDetector`), so a client never keeps talking to a demoted primary.
+ * With sentinels, ioredis asks them for the primary on every (re)connection
+ * and checks the server's role before it calls the connection ready. A
+ * primary that is demoted while still reachable closes its clients' connections
+ * itself (Sentinel sends it `CLIENT KILL TYPE normal` and `pubsub`), so they
+ * reconnect to the new one. ioredis' `failoverDetector` is left off: when it
+ * fires while a reconnection is resolving the primary, the client ends for
+ * good ("Connection is closed"), seen in test/e2e/failover.test.ts.
  *
  * @example
  * ```ts
@@ -109,7 +112,6 @@ export function createRedis(options: CreateRedisOptions): Redis {
           ...(options.sentinelPassword ? { sentinelPassword: options.sentinelPassword } : {}),
           sentinelRetryStrategy: retryStrategy,
           sentinelCommandTimeout: 1000,
-          failoverDetector: true,
         }
       : {}),
   };
