@@ -93,7 +93,7 @@ async function main() {
 
 function printBanner(redisUrl: string, databaseUrl: string, password: string) {
   const gw = `http://localhost:${ports.gateway}`;
-  const redisPort = new URL(redisUrl).port || '6379';
+  const redisPort = env.REDIS_SENTINELS ? '<primary port>' : new URL(redisUrl).port || '6379';
   const target = describeRedisTarget({
     url: redisUrl,
     sentinels: env.REDIS_SENTINELS ?? '',
