@@ -1,8 +1,9 @@
 /**
  * Login benchmark (not a test): logins/s through the real auth service at
  * concurrency 8 against raw argon2id verifications/s with the same
- * parameters, in the same run, and Redis bytes per session over 100,000
- * sessions. Starts its own redis-server, database and auth process; writes
+ * parameters, in the same run; the same logins with `REDIS_WAIT_REPLICAS=1`
+ * (a second auth process; a replica follows the bench's Redis throughout);
+ * and Redis bytes per session over 100,000 sessions. Starts its own redis-server, database and auth process; writes
  * the figures under "## Login" in docs/performance.md.
  *
  * Usage: npm run bench:login [-- --seconds 10 --sessions 100000 --rounds 3 --no-write]
@@ -176,39 +177,48 @@ async function main() {
     createTestDatabase(),
     mkdtemp(join(tmpdir(), 'gatehouse-bench-')),
   ]);
+  const replica = await startRedis(['--replicaof', '127.0.0.1', String(redis.port)]);
   try {
     const pool = createPool({ url: db.url, logger, name: 'bench' });
     await migrateAuth(pool);
     const password = 'bench-password-0123';
     await createUser({ pool }, { username: 'bench', password, roles: ['user'] });
     await pool.end();
-    const auth = await startAuthProcess({
-      databaseUrl: db.url,
-      redisUrl: redis.url,
-      keyFile: join(dir, 'signing.pem'),
-      env: {
-        LOG_LEVEL: 'warn',
-        LOGIN_MAX_ATTEMPTS: '100000000',
-        LOGIN_MAX_ATTEMPTS_PER_IP: '100000000',
-      },
-    });
+    const startAuth = (waitReplicas: string) =>
+      startAuthProcess({
+        databaseUrl: db.url,
+        redisUrl: redis.url,
+        keyFile: join(dir, 'signing.pem'),
+        env: {
+          LOG_LEVEL: 'warn',
+          LOGIN_MAX_ATTEMPTS: '100000000',
+          LOGIN_MAX_ATTEMPTS_PER_IP: '100000000',
+          REDIS_WAIT_REPLICAS: waitReplicas,
+        },
+      });
+    const auth = await startAuth('0');
+    const authWait = await startAuth('1');
     LABELS.set(String(process.pid), 'bench (load generator, argon2 baseline)');
     LABELS.set(String(auth.child.pid), 'auth (HTTP, argon2 threads)');
-    // The two rates take turns, --rounds times; each is the median of its rounds (this machine's speed drifts).
+    LABELS.set(String(authWait.child.pid), 'auth with WAIT');
+    // The rates take turns, --rounds times; each is the median of its rounds (this machine's speed drifts).
     const loginRounds: Rate[] = [];
     const argonRounds: Rate[] = [];
+    const waitRounds: Rate[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       loginRounds.push(await loginRate(auth.url, 'bench', password));
       argonRounds.push(await argonRate(password));
+      waitRounds.push(await loginRate(authWait.url, 'bench', password));
     }
-    await auth.kill();
+    await Promise.all([auth.kill(), authWait.kill()]);
     const median = (runs: Rate[]) => [...runs].sort((a, b) => a.rate - b.rate)[Math.floor(runs.length / 2)] as Rate;
     const logins = { ...median(loginRounds), rounds: loginRounds.map((r) => r.rate) };
     const argon = { ...median(argonRounds), rounds: argonRounds.map((r) => r.rate) };
+    const waited = { ...median(waitRounds), rounds: waitRounds.map((r) => r.rate) };
     const memory = await sessionMemory(redis.url);
-    report({ logins, argon, memory, m: machine() });
+    report({ logins, argon, waited, memory, m: machine() });
   } finally {
-    await Promise.all([redis.stop(), db.drop(), rm(dir, { recursive: true, force: true })]);
+    await Promise.all([replica.stop(), redis.stop(), db.drop(), rm(dir, { recursive: true, force: true })]);
   }
 }
 
@@ -216,15 +226,18 @@ type Rate = Awaited<ReturnType<typeof throughput>>;
 type Result = {
   logins: Rate & { rounds: number[] };
   argon: Rate & { rounds: number[] };
+  waited: Rate & { rounds: number[] };
   memory: Awaited<ReturnType<typeof sessionMemory>>;
   m: ReturnType<typeof machine>;
 };
 
-function report({ logins, argon, memory, m }: Result) {
+function report({ logins, argon, waited, memory, m }: Result) {
   const rows = [
     [`logins/s through auth (HTTP, concurrency 8; median of ${fmt(ROUNDS)})`, fmt(logins.rate, 1), ''],
     [`argon2id verifications/s (same parameters; median of ${fmt(ROUNDS)})`, fmt(argon.rate, 1), ''],
     ['ratio', fmt(logins.rate / argon.rate, 2), '≥ 0.9'],
+    [`logins/s with REDIS_WAIT_REPLICAS=1, one replica (median of ${fmt(ROUNDS)})`, fmt(waited.rate, 1), ''],
+    ['ratio with WAIT / without', fmt(waited.rate / logins.rate, 2), '≥ 0.9'],
     [`MEMORY USAGE of one session hash (${memory.encoding})`, `${fmt(memory.hashBytes)} B`, ''],
     ['INFO used_memory per session: hash, key and TTL only', `${fmt(memory.hashOnlyBytes)} B`, '≤ 300 B'],
     [
@@ -246,7 +259,7 @@ function report({ logins, argon, memory, m }: Result) {
     rows.map(([name, micros]) => `${name} ${fmt(micros)}`).join(', ');
   const each = (rates: number[]) => rates.map((r) => fmt(r, 1)).join(', ');
   const details = [
-    `Rounds: logins/s ${each(logins.rounds)}; verifications/s ${each(argon.rounds)}.`,
+    `Rounds: logins/s ${each(logins.rounds)}; verifications/s ${each(argon.rounds)}; with WAIT ${each(waited.rounds)}.`,
     `CPU µs per login (median round), by process: ${cpu(logins.cpu.slice(0, 6))}.`,
     `CPU µs per verification (median round), by process: ${cpu(argon.cpu.slice(0, 4))}.`,
   ];
@@ -263,6 +276,10 @@ Command: \`npm run bench:login\` (bench/login.ts: private redis-server, fresh
 PostgreSQL database, auth as a child process, load from autocannon; the two
 rates take turns ${ROUNDS} times, ${SECONDS} s each after a 2 s warm-up, and
 the medians are shown; ${fmt(SESSIONS)} sessions for the memory figures).
+A replica follows the bench's Redis throughout; the WAIT rows are a second auth
+process with \`REDIS_WAIT_REPLICAS=1\`, taking turns with the others: each
+session write then waits for the replica's acknowledgement (one more round
+trip on the auth connection, docs/auth.md).
 Machine: ${m.nproc} CPUs (\`nproc\`), ${m.model}, Node ${m.node}, Redis ${m.redisVersion};
 load average at the end of the run: ${m.load}.
 

@@ -23,6 +23,10 @@ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { say "installing nginx
 command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || { say "installing pgbouncer"; apt_install pgbouncer; }
 # chromium: the console's end-to-end tests drive it with playwright-core.
 command -v chromium >/dev/null || { say "installing chromium"; apt_install chromium; }
+# redis-sentinel: the failover test (test/e2e/failover.test.ts) runs three sentinels.
+# prometheus: its promtool checks and unit-tests the alerting rules (deploy/test/rules.test.ts).
+command -v redis-sentinel >/dev/null || { say "installing redis-sentinel"; apt_install redis-sentinel; }
+command -v promtool >/dev/null || { say "installing prometheus (promtool)"; apt_install prometheus; }
 
 pg_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
 if ! pg_up; then

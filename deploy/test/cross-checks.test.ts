@@ -15,7 +15,7 @@ import {
 import { checkPodHygiene, checkRedis } from './support/hygiene.js';
 import { OVERLAYS, type Overlay, overlayDir, REPO_ROOT } from './support/paths.js';
 import { type K8sObject, renderKustomization } from './support/render.js';
-import { containers, find } from './support/workloads.js';
+import { containers, dataOf, find } from './support/workloads.js';
 
 const renders = {} as Record<Overlay, K8sObject[]>;
 const schemas = {} as Record<ServiceName, TObject>;
@@ -95,7 +95,7 @@ describe('overlay specifics', () => {
     expect(find(renders.dev, 'StatefulSet', 'postgres')).toBeDefined();
   });
 
-  it('prod has two replicas of each service, an Ingress, auth HPA, and no in-cluster databases', () => {
+  it('prod has two replicas of each service, an Ingress, auth HPA, Redis with Sentinel, and no in-cluster PostgreSQL', () => {
     for (const service of Object.keys(SERVICES)) {
       expect(specOf<{ replicas: number }>(renders.prod, 'Deployment', service).replicas, service).toBe(2);
     }
@@ -114,7 +114,23 @@ describe('overlay specifics', () => {
     }
     expect(routed.map((r) => r.path)).toContain('/api');
     expect(find(renders.prod, 'StatefulSet', 'postgres')).toBeUndefined();
-    expect(find(renders.prod, 'StatefulSet', 'redis')).toBeUndefined();
+  });
+
+  it('prod runs Redis as a primary and two replicas on different nodes, watched by three sentinels', () => {
+    type Set = { replicas: number; template: { spec: { affinity?: { podAntiAffinity?: unknown } } } };
+    for (const name of ['redis', 'redis-sentinel']) {
+      const spec = specOf<Set>(renders.prod, 'StatefulSet', name);
+      expect(spec.replicas, name).toBe(3);
+      expect(spec.template.spec.affinity?.podAntiAffinity, name).toBeDefined();
+      expect(find(renders.prod, 'PodDisruptionBudget', name), name).toBeDefined();
+    }
+    expect(find(renders.prod, 'Service', 'redis-service')).toBeUndefined();
+    const config = renders.prod.find((o) => o.metadata.name.startsWith('gatehouse-config')) as K8sObject;
+    expect(dataOf(config).REDIS_SENTINELS?.split(',')).toHaveLength(3);
+    const auth = renders.prod.find((o) => o.metadata.name.startsWith('auth-config')) as K8sObject;
+    expect(dataOf(auth).REDIS_WAIT_REPLICAS).toBe('1');
+    const conf = renders.prod.find((o) => o.metadata.name.startsWith('redis-config')) as K8sObject;
+    expect(dataOf(conf)['redis.conf']).toMatch(/^appendonly yes$/m);
   });
 
   it('only the gateway takes traffic from outside; Redis and PostgreSQL admit only the services', () => {

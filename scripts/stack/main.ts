@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { ensureConsoleBuilt } from '@gatehouse/console';
 import { ASSERTION_JWKS_PATH } from '@gatehouse/contracts';
+import { describeRedisTarget } from '@gatehouse/runtime';
 import { startDemoUpstream } from './demo-upstream.js';
 import { startEmbeddedPostgres } from './postgres.js';
 import { startLocalRedis } from './redis.js';
@@ -39,8 +40,10 @@ function stopProcess(child: ChildProcess) {
 }
 
 async function main() {
-  let redisUrl = env.REDIS_URL;
-  if (!redisUrl) {
+  // With REDIS_SENTINELS the services and the CLI inherit the Sentinel variables and find the primary themselves.
+  const sentinels = env.REDIS_SENTINELS;
+  let redisUrl = env.REDIS_URL ?? 'redis://';
+  if (!env.REDIS_URL && !sentinels) {
     const redis = await startLocalRedis(`${STATE}/redis`);
     cleanups.push(stopProcess(redis.process));
     redisUrl = redis.url;
@@ -103,12 +106,18 @@ async function main() {
 
 function printBanner(redisUrl: string, databaseUrl: string, password: string) {
   const gw = `http://localhost:${ports.gateway}`;
-  const redisPort = new URL(redisUrl).port || '6379';
+  const redisPort = env.REDIS_SENTINELS ? '<primary port>' : new URL(redisUrl).port || '6379';
+  const target = describeRedisTarget({
+    url: redisUrl,
+    sentinels: env.REDIS_SENTINELS ?? '',
+    sentinelName: env.REDIS_SENTINEL_NAME || 'gatehouse',
+  });
+  const redisLine = env.REDIS_SENTINELS ? target : `${target}   (redis-cli -p ${redisPort})`;
   console.log(`
 Gatehouse is running.
   gateway  ${gw}   (OpenAPI: ${gw}/docs, console: ${gw}/console/)
   auth     http://localhost:${ports.auth}   audit http://localhost:${ports.audit}
-  redis    ${redisUrl}   (redis-cli -p ${redisPort})
+  redis    ${redisLine}
   database ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}
   demo user: demo / ${password}   (roles: user, auditor)
 

@@ -1,13 +1,15 @@
-import { createRedisContext, migrateAuth, type RedisContext } from '@gatehouse/auth';
+import { ConfigSchema as AuthConfigSchema, createRedisContext, migrateAuth, type RedisContext } from '@gatehouse/auth';
 import {
   CommonEnv,
   closeRedis,
   createLogger,
   createPool,
   createRedis,
+  describeRedisTarget,
   loadConfig,
   type Pool,
   type Redis,
+  redisTarget,
   waitForRedis,
 } from '@gatehouse/runtime';
 import { Type } from '@sinclair/typebox';
@@ -17,6 +19,10 @@ import { CliError, EXIT } from './errors.js';
 export const CliEnvSchema = Type.Object({
   DATABASE_URL: Type.String({ default: '' }),
   REDIS_URL: CommonEnv.REDIS_URL,
+  REDIS_SENTINELS: CommonEnv.REDIS_SENTINELS,
+  REDIS_SENTINEL_NAME: CommonEnv.REDIS_SENTINEL_NAME,
+  REDIS_SENTINEL_PASSWORD: CommonEnv.REDIS_SENTINEL_PASSWORD,
+  REDIS_WAIT_REPLICAS: AuthConfigSchema.properties.REDIS_WAIT_REPLICAS,
   REDIS_COMMAND_TIMEOUT_MS: CommonEnv.REDIS_COMMAND_TIMEOUT_MS,
   AUDIT_DIGEST_KEY_FILE: Type.String({ minLength: 1, default: '.gatehouse/keys/audit-digest.pem' }),
 });
@@ -53,7 +59,7 @@ export function createCliContext(env: NodeJS.ProcessEnv): CliContext {
   };
   const connect = async (role: 'command' | 'blocking') => {
     const redis = createRedis({
-      url: config.REDIS_URL,
+      ...redisTarget(config),
       logger,
       name: 'cli',
       role,
@@ -61,7 +67,7 @@ export function createCliContext(env: NodeJS.ProcessEnv): CliContext {
     });
     clients.push(redis);
     await waitForRedis(redis, 2000).catch(() => {
-      throw new CliError(`Cannot reach Redis at REDIS_URL (${config.REDIS_URL}).`);
+      throw new CliError(`Cannot reach Redis at ${describeRedisTarget(redisTarget(config))}.`);
     });
     return redis;
   };
@@ -93,7 +99,7 @@ export function createCliContext(env: NodeJS.ProcessEnv): CliContext {
     redis: async () => {
       if (redisContext) return redisContext;
       const redis = await connect('command');
-      redisContext = createRedisContext(redis, config.REDIS_COMMAND_TIMEOUT_MS);
+      redisContext = createRedisContext(redis, config.REDIS_COMMAND_TIMEOUT_MS, config.REDIS_WAIT_REPLICAS);
       await redisContext.clock.measure(redis);
       return redisContext;
     },

@@ -21,6 +21,14 @@ export const CommonEnv = {
   LOG_FORMAT: Type.Union([Type.Literal('json'), Type.Literal('pretty')], { default: 'json' }),
   REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379' }),
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 1000 }),
+  /** `host:port,…` of Redis Sentinels; when set, the primary is found through them. */
+  REDIS_SENTINELS: Type.String({
+    default: '',
+    pattern:
+      '^$|^\\s*(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+):[0-9]{1,5}\\s*(,\\s*(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+):[0-9]{1,5}\\s*)*$',
+  }),
+  REDIS_SENTINEL_NAME: Type.String({ minLength: 1, default: 'gatehouse' }),
+  REDIS_SENTINEL_PASSWORD: Type.String({ default: '' }),
 };
 
 /**

@@ -4,6 +4,7 @@ import {
   createPool,
   createRedis,
   loadEd25519Key,
+  redisTarget,
   runServer,
   Startup,
 } from '@gatehouse/runtime';
@@ -21,16 +22,16 @@ const readPool = config.AUDIT_READ_DATABASE_URL
   ? createPool({ url: config.AUDIT_READ_DATABASE_URL, logger, name: 'audit-read', max: config.DATABASE_POOL_MAX })
   : undefined;
 const redis = createRedis({
-  url: config.REDIS_URL,
+  ...redisTarget(config),
   logger,
   name: 'audit',
   commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
 });
 const blocking = role.consume
-  ? createRedis({ url: config.REDIS_URL, logger, name: 'audit', role: 'blocking' })
+  ? createRedis({ ...redisTarget(config), logger, name: 'audit', role: 'blocking' })
   : undefined;
 const workerRedis = role.workers
-  ? createRedis({ url: config.REDIS_URL, logger, name: 'audit', role: 'worker' })
+  ? createRedis({ ...redisTarget(config), logger, name: 'audit', role: 'worker' })
   : undefined;
 const keys = await loadEd25519Key(config.AUDIT_DIGEST_KEY_FILE, { generate: config.AUDIT_GENERATE_KEY });
 // Every call to PostgreSQL or Redis before the service is ready is a start-up step, retried after

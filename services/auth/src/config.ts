@@ -20,6 +20,8 @@ export const ConfigSchema = Type.Object({
   LOGIN_MAX_ATTEMPTS_PER_IP: Seconds(50),
   LOGIN_MAX_FAILURES: Seconds(100),
   LOGIN_FAILURE_WINDOW_SECONDS: Seconds(3600),
+  /** Replicas that must confirm a session write (`WAIT`) before it is answered; 0 with a single Redis. */
+  REDIS_WAIT_REPLICAS: Type.Integer({ minimum: 0, maximum: 10, default: 0 }),
   ...TrustProxyEnv,
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 16 * 1024 }),
 });

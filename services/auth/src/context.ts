@@ -30,7 +30,7 @@ export interface AuthContext {
 /** Builds the {@link AuthContext} once per app. */
 export function createAuthContext(deps: AuthAppDeps): AuthContext {
   const { config } = deps;
-  const redis = createRedisContext(deps.redis, config.REDIS_COMMAND_TIMEOUT_MS);
+  const redis = createRedisContext(deps.redis, config.REDIS_COMMAND_TIMEOUT_MS, config.REDIS_WAIT_REPLICAS);
   const audience = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
   const verifyToken = createTokenVerifier(deps.keys, audience);
   return {

@@ -1,4 +1,12 @@
-import { closeRedis, createLogger, createPool, createRedis, runServer, Startup } from '@gatehouse/runtime';
+import {
+  closeRedis,
+  createLogger,
+  createPool,
+  createRedis,
+  redisTarget,
+  runServer,
+  Startup,
+} from '@gatehouse/runtime';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { loadServiceConfig, publicKeyFiles } from './config.js';
@@ -9,7 +17,7 @@ const config = loadServiceConfig(process.env);
 const logger = createLogger({ service: 'auth', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 const pool = createPool({ url: config.DATABASE_URL, logger, name: 'auth' });
 const redis = createRedis({
-  url: config.REDIS_URL,
+  ...redisTarget(config),
   logger,
   name: 'auth',
   commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,

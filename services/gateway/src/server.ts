@@ -1,5 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
-import { closeRedis, createLogger, createRedis, loadEd25519Key, runServer } from '@gatehouse/runtime';
+import { closeRedis, createLogger, createRedis, loadEd25519Key, redisTarget, runServer } from '@gatehouse/runtime';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { loadServiceConfig } from './config.js';
@@ -13,7 +13,7 @@ setFlagsFromString('--no-allocation-site-pretenuring');
 
 const config = loadServiceConfig(process.env);
 const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
-const redisOptions = { url: config.REDIS_URL, logger, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS };
+const redisOptions = { ...redisTarget(config), logger, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS };
 const redis = {
   sessions: createRedis({ ...redisOptions, name: 'gateway-sessions' }),
   invalidations: createRedis({ ...redisOptions, name: 'gateway-invalidations', role: 'subscriber' }),

@@ -5,6 +5,8 @@ export { startPgBouncer } from './pgbouncer.js';
 export { freePort, waitFor } from './ports.js';
 export type { TestRedis } from './redis-server.js';
 export { startRedis } from './redis-server.js';
+export type { TestSentinelGroup } from './sentinel.js';
+export { startSentinelGroup } from './sentinel.js';
 export type { ServiceProcess } from './service-process.js';
 export { NODE_TS_ARGS, startServiceProcess } from './service-process.js';
 export type { TcpProxy } from './tcp-proxy.js';

@@ -9,25 +9,49 @@ export interface RedisContext {
   /** Runs one script with a deadline; `null` means Redis refused it as too late. */
   run(name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown>;
   clock: RedisClock;
+  /**
+   * With `REDIS_WAIT_REPLICAS` > 0, resolves once that many replicas hold every
+   * write this connection made so far, else throws 503; at once with 0.
+   */
+  confirm(): Promise<void>;
 }
+
+/** The scripts that create or end sessions: with replicas to wait for, they answer only once replicated. */
+const SESSION_WRITES: ReadonlySet<ScriptName> = new Set(['ghCreateSession', 'ghRevokeSession', 'ghRevokeAll']);
 
 /**
  * Wraps a command client for the auth functions. Script deadlines are half the
  * client's command timeout away: a script that runs later than that (Redis
  * was stalled) does nothing, and one that runs in time answers well before
  * the client gives up on it.
+ *
+ * With `waitReplicas` > 0 (`REDIS_WAIT_REPLICAS`), a session write is followed
+ * by `WAIT waitReplicas <half the command timeout>` on the same connection,
+ * and fails with 503 when fewer replicas confirm: Redis replication is
+ * asynchronous, and a login or logout answered 200 must survive a failover to
+ * a replica. The write itself is not undone here; the callers' retries are
+ * idempotent (a logout retried removes nothing twice, publishes nothing twice).
  */
-export function createRedisContext(redis: Redis, commandTimeoutMs: number): RedisContext {
+export function createRedisContext(redis: Redis, commandTimeoutMs: number, waitReplicas = 0): RedisContext {
   const clock = new RedisClock().attach(redis);
   const call = defineScripts(redis);
+  const budgetMs = Math.floor(commandTimeoutMs / 2);
+  const confirm = async () => {
+    if (waitReplicas === 0) return;
+    // WAIT covers every write this connection made before it, so also a script retried as EVAL.
+    const acked = await unavailableOnError(() => redis.wait(waitReplicas, budgetMs));
+    if (acked < waitReplicas) {
+      throw new GatehouseError('dependency_unavailable', 'No Redis replica confirmed the write in time.');
+    }
+  };
   return {
     redis,
     clock,
+    confirm,
     run: async (name, keys, args) => {
-      const result = await unavailableOnError(() =>
-        call(name, keys, [clock.deadline(Math.floor(commandTimeoutMs / 2)), ...args]),
-      );
+      const result = await unavailableOnError(() => call(name, keys, [clock.deadline(budgetMs), ...args]));
       if (result === null) throw new GatehouseError('dependency_unavailable', 'The session store is too slow.');
+      if (SESSION_WRITES.has(name)) await confirm();
       return result;
     },
   };

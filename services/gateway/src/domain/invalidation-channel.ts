@@ -4,6 +4,16 @@ import type { Logger } from 'pino';
 /** The channel Redis publishes client-side caching invalidations on (RESP2 redirect mode). */
 export const INVALIDATE_CHANNEL = '__redis__:invalidate';
 
+/**
+ * The `run_id` of the server a connection is on, from `INFO server`: it
+ * tells the two tracking connections apart when a failover has put them on
+ * different servers, where client ids repeat.
+ */
+export async function serverRunId(redis: Redis): Promise<string> {
+  const info = await redis.info('server');
+  return /^run_id:(\w+)/m.exec(info)?.[1] ?? '';
+}
+
 /** What the channel reports to the cache. */
 export interface InvalidationHandlers {
   /** Keys that changed; `null` means "forget everything" (FLUSHALL, tracking table overflow). */
@@ -27,6 +37,7 @@ export class InvalidationChannel {
   #generation = 0;
   #pinging = false;
   #clientId: number | undefined;
+  #serverId = '';
   /** The callers waiting for the next PING: one promise they all share. */
   #next: { promise: Promise<boolean>; resolve: (ok: boolean) => void } | undefined;
   #syncing = false;
@@ -62,6 +73,11 @@ export class InvalidationChannel {
   /** The subscriber's client id while subscribed. */
   get clientId(): number | undefined {
     return this.#clientId;
+  }
+
+  /** The {@link serverRunId} of the server the subscriber is on (while subscribed). */
+  get serverId(): string {
+    return this.#serverId;
   }
 
   /**
@@ -108,9 +124,11 @@ export class InvalidationChannel {
     const generation = this.#generation;
     try {
       const id = Number(await this.subscriber.client('ID'));
+      const serverId = await serverRunId(this.subscriber);
       await this.subscriber.subscribe(INVALIDATE_CHANNEL);
       if (generation !== this.#generation) return;
       this.#clientId = id;
+      this.#serverId = serverId;
       this.#aliveAt = Date.now();
       this.handlers.onSubscribed(id);
     } catch (err) {

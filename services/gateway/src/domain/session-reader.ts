@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { unavailable } from './errors.js';
-import { InvalidationChannel } from './invalidation-channel.js';
+import { InvalidationChannel, serverRunId } from './invalidation-channel.js';
 import { SESSION_FIELDS, type SessionRecord, sessionIdOfKey, toSessionRecord } from './session-record.js';
 
 /** Options of {@link SessionReader}. */
@@ -41,8 +41,11 @@ type Toucher = Redis & {
  *
  * Safety rules: an entry is cached only when tracking was on for the whole
  * read and no invalidation for that key (nor a flush) arrived meanwhile; the
- * whole cache is dropped whenever either connection closes, tracking is
- * re-established, or the heartbeat lease lapses; every hit is checked against
+ * whole cache is dropped whenever either connection closes (so also when a
+ * failover moves it to a new primary), tracking is re-established, or the
+ * heartbeat lease lapses; tracking is turned on only when both connections
+ * are on the same server (a redirect to the same client id on another server
+ * would send the invalidations to a stranger); every hit is checked against
  * the session's own `expiresAt`; and a hit is served only after a PING sent
  * after the request arrived has been answered on the invalidation connection
  * (see {@link InvalidationChannel.sync}), so a logout that completed before the
@@ -184,6 +187,11 @@ export class SessionReader {
     if (this.options.reader.status !== 'ready') return;
     const epoch = this.#epoch;
     try {
+      const serverId = await serverRunId(this.options.reader);
+      if (serverId !== this.#channel?.serverId) {
+        this.options.logger.warn('session connections are on different redis servers; not caching until they meet');
+        return;
+      }
       await this.options.reader.call('CLIENT', 'TRACKING', 'OFF');
       await this.options.reader.call('CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(subscriberId));
     } catch (err) {

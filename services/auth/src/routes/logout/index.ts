@@ -19,7 +19,11 @@ export default async function logoutRoutes(app: BaseApp, options: { ctx: AuthCon
     const { claims, session } = await authenticate(ctx.authenticate, request.headers.authorization, {
       requireSession: false,
     });
-    if (!session) return { revoked: 0 };
+    if (!session) {
+      // A retry of a logout answered 503: its delete may not have reached a replica yet.
+      await ctx.redis.confirm();
+      return { revoked: 0 };
+    }
     const owner = { sessionId: claims.sid, userId: session.userId, username: session.username };
     return { revoked: await revokeSession(ctx.redis, owner, { client: clientInfo(request) }) };
   });
