@@ -54,6 +54,7 @@ it('neutralises every CSV cell that a spreadsheet would run as a formula, and th
   const job = { id: ID, data: { exportId: ID, format: 'csv', filters: {}, throughSeq: 1e9 } };
   const run = exportProcessor({
     pool: env.pool,
+    readPool: env.pool,
     logger: createLogger({ service: 't', level: 'silent', format: 'json' }),
     dir,
   });
