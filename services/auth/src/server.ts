@@ -1,12 +1,4 @@
-import {
-  closeRedis,
-  createLogger,
-  createPool,
-  createRedis,
-  redisTarget,
-  runServer,
-  Startup,
-} from '@gatehouse/runtime';
+import { closeRedis, createLogger, createPool, createRedis, redisTarget, runServer, Startup } from '@gatehouse/runtime';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { loadServiceConfig, publicKeyFiles } from './config.js';
