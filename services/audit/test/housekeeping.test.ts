@@ -55,7 +55,7 @@ describe('retention of the records outside the chain', () => {
   it('removes old exports (file and row), reads, alerts and dead letters by their own settings; verify still passes', async () => {
     await storeDirect(
       env.pool,
-      Array.from({ length: 10 }, () => fullEvent({ type: 'auth.login.failed' }, daysAgo(400))),
+      Array.from({ length: 10 }, () => fullEvent({ type: 'auth.logout' }, daysAgo(400))),
     );
     const oldFile = await seed('old', 100);
     const youngFile = await seed('young', 3);
@@ -83,7 +83,8 @@ describe('retention of the records outside the chain', () => {
       await app.close();
     }
     expect(await labels('SELECT request_id AS l FROM audit_reads')).toEqual(['young']);
-    expect(await labels('SELECT subject AS l FROM audit_alerts')).toEqual(['young']);
+    // Only the seeded alerts: the detection job may add its own from the stored events.
+    expect(await labels(`SELECT subject AS l FROM audit_alerts WHERE subject IN ('old', 'young')`)).toEqual(['young']);
     expect(await labels('SELECT stream_id AS l FROM audit_dead_letters')).toEqual(['young']);
     await expect(stat(oldFile)).rejects.toThrow();
     expect((await stat(youngFile)).size).toBe(3);
