@@ -10,7 +10,10 @@
 # runs every one of them in each kind's file layout.
 
 # Matches the Node.js the project is developed and tested with (engines >= 20.19).
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+# The digest is the tag's as pinned in several public repositories' Dockerfiles
+# (found by code search; no registry was reachable here); check it with
+# `docker buildx imagetools inspect node:20.20.2-bookworm-slim`.
+ARG NODE_IMAGE=node:20.20.2-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0
 
 FROM ${NODE_IMAGE} AS base
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false \

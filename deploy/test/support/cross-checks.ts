@@ -198,15 +198,12 @@ export function checkServiceUrls(objects: K8sObject[]): string[] {
   return problems;
 }
 
-/** Whether an image names a fixed version: a digest, or a tag other than `latest`. */
+/** Whether an image names fixed content: a version tag (for the reader) and its digest. */
 export function isPinned(image: string): boolean {
-  if (/@sha256:[0-9a-f]{64}$/.test(image)) return true;
-  const last = image.slice(image.lastIndexOf('/') + 1);
-  const tag = last.includes(':') ? last.slice(last.indexOf(':') + 1) : undefined;
-  return tag !== undefined && tag !== 'latest';
+  return /^[^@\s]+:[\w.-]+@sha256:[0-9a-f]{64}$/.test(image) && !image.includes(':latest@');
 }
 
-/** Images in pod templates that are neither built by skaffold nor pinned to a version. */
+/** Images in pod templates that are neither built by skaffold nor pinned by digest. */
 export function unpinnedImages(objects: K8sObject[], built: Set<string>): string[] {
   return [...usedImages(objects)].filter((image) => !built.has(image) && !isPinned(image));
 }
