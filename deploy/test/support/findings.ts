@@ -62,7 +62,7 @@ export function checkLifecycle(objects: K8sObject[], schemas: Record<ServiceName
     if (ref.owner.kind === 'Deployment' && behindService && sleep <= 0) {
       problems.push(`${where}: no preStop sleep (lifecycle.preStop.sleep) before SIGTERM`);
     }
-    const grace = (podTemplate(ref.owner)?.spec as PodSpecFields).terminationGracePeriodSeconds ?? 30;
+    const grace = ((podTemplate(ref.owner)?.spec ?? {}) as PodSpecFields).terminationGracePeriodSeconds ?? 30;
     const drain = shutdownGraceSeconds(objects, ref, schemas);
     if (grace < sleep + drain) {
       problems.push(
@@ -80,7 +80,7 @@ export function checkSpread(objects: K8sObject[]): string[] {
     const replicas = (owner.spec as { replicas?: number }).replicas ?? 1;
     if (Math.max(replicas, hpaFor(objects, owner)?.maxReplicas ?? 0) <= 1) continue;
     const template = podTemplate(owner);
-    const spread = (template?.spec as PodSpecFields).topologySpreadConstraints ?? [];
+    const spread = ((template?.spec ?? {}) as PodSpecFields).topologySpreadConstraints ?? [];
     for (const key of ['kubernetes.io/hostname', 'topology.kubernetes.io/zone']) {
       const own = spread.find(
         (c) =>
