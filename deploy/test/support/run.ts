@@ -293,8 +293,9 @@ function start(ctx: Context, owner: K8sObject, container: RunContainer, volumes:
   const readOnly = container.securityContext?.readOnlyRootFilesystem === true;
   // The root filesystem is read-only unless the manifest says otherwise: /tmp
   // is only writable when a volume is mounted there.
+  // (/proc takes no new folder, even from root.)
   env.TMPDIR =
-    mapPath('/tmp', mounts) ?? (readOnly ? join(ctx.scratch, 'read-only-root/tmp') : join(ctx.scratch, 'tmp'));
+    mapPath('/tmp', mounts) ?? (readOnly ? '/proc/gatehouse-read-only-root/tmp' : join(ctx.scratch, 'tmp'));
   if (!readOnly) mkdirSync(env.TMPDIR, { recursive: true });
   const expand = (arg: string) => arg.replace(/\$\(([A-Za-z_]\w*)\)/g, (all, key: string) => env[key] ?? all);
   const argv = [...(container.command ?? []), ...(container.args ?? (container.command ? [] : image.cmd))].map(expand);
