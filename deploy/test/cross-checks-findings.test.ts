@@ -1,8 +1,7 @@
-import { resolve } from 'node:path';
 import type { TObject } from '@sinclair/typebox';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadSkaffold, type SkaffoldConfig } from './support/build.js';
-import { SERVICES, type ServiceName } from './support/cross-checks.js';
+import { loadConfigSchemas, type ServiceName } from './support/cross-checks.js';
 import {
   checkAuditMemory,
   checkEgress,
@@ -13,7 +12,7 @@ import {
   checkSkaffoldJobs,
   checkSpread,
 } from './support/findings.js';
-import { OVERLAYS, type Overlay, overlayDir, REPO_ROOT } from './support/paths.js';
+import { OVERLAYS, type Overlay, overlayDir } from './support/paths.js';
 import { type K8sObject, renderKustomization } from './support/render.js';
 import { containers, find, podTemplate } from './support/workloads.js';
 
@@ -22,17 +21,12 @@ import { containers, find, podTemplate } from './support/workloads.js';
 // each check must catch.
 
 const renders = {} as Record<Overlay, K8sObject[]>;
-const schemas = {} as Record<ServiceName, TObject>;
+let schemas: Record<ServiceName, TObject>;
 const [config] = loadSkaffold() as [SkaffoldConfig];
 
 beforeAll(async () => {
   for (const overlay of OVERLAYS) renders[overlay] = renderKustomization(overlayDir(overlay));
-  for (const service of Object.keys(SERVICES) as ServiceName[]) {
-    const module = (await import(resolve(REPO_ROOT, 'services', service, 'src/config.ts'))) as {
-      ConfigSchema: TObject;
-    };
-    schemas[service] = module.ConfigSchema;
-  }
+  schemas = await loadConfigSchemas();
 });
 
 const byPath = () => new Map(OVERLAYS.map((o) => [`deploy/k8s/overlays/${o}`, renders[o]]));

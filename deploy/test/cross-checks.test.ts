@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import type { TObject } from '@sinclair/typebox';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { allArtifacts, loadSkaffold } from './support/build.js';
@@ -7,28 +6,24 @@ import {
   checkPathsMounted,
   checkPorts,
   checkServiceUrls,
+  loadConfigSchemas,
   SERVICES,
   type ServiceName,
   unpinnedImages,
   usedImages,
 } from './support/cross-checks.js';
 import { checkPodHygiene, checkRedis } from './support/hygiene.js';
-import { OVERLAYS, type Overlay, overlayDir, REPO_ROOT } from './support/paths.js';
+import { OVERLAYS, type Overlay, overlayDir } from './support/paths.js';
 import { type K8sObject, renderKustomization } from './support/render.js';
 import { containers, find } from './support/workloads.js';
 
 const renders = {} as Record<Overlay, K8sObject[]>;
-const schemas = {} as Record<ServiceName, TObject>;
+let schemas: Record<ServiceName, TObject>;
 const built = new Set(loadSkaffold().flatMap((config) => allArtifacts(config).map((a) => a.artifact.image)));
 
 beforeAll(async () => {
   for (const overlay of OVERLAYS) renders[overlay] = renderKustomization(overlayDir(overlay));
-  for (const service of Object.keys(SERVICES) as ServiceName[]) {
-    const file = resolve(REPO_ROOT, 'services', service, 'src/config.ts');
-    const module = (await import(file)) as { ConfigSchema?: TObject };
-    if (!module.ConfigSchema) throw new Error(`${file} does not export ConfigSchema`);
-    schemas[service] = module.ConfigSchema;
-  }
+  schemas = await loadConfigSchemas();
 });
 
 /** A deep copy of a render, to break on purpose. */

@@ -1,11 +1,25 @@
+import { resolve } from 'node:path';
 import { loadConfig } from '@gatehouse/runtime';
 import type { TObject } from '@sinclair/typebox';
+import { REPO_ROOT } from './paths.js';
 import { type K8sObject, describe as name } from './render.js';
 import { type ContainerRef, containers, dataOf, find, matches, resolvePort } from './workloads.js';
 
 /** The services whose images the Dockerfile builds, with their listening ports. */
 export const SERVICES = { gateway: 8080, auth: 8081, audit: 8082 } as const;
 export type ServiceName = keyof typeof SERVICES;
+
+/** Each service's ConfigSchema (services/<name>/src/config.ts). */
+export async function loadConfigSchemas(): Promise<Record<ServiceName, TObject>> {
+  const schemas = {} as Record<ServiceName, TObject>;
+  for (const service of Object.keys(SERVICES) as ServiceName[]) {
+    const file = resolve(REPO_ROOT, 'services', service, 'src/config.ts');
+    const module = (await import(file)) as { ConfigSchema?: TObject };
+    if (!module.ConfigSchema) throw new Error(`${file} does not export ConfigSchema`);
+    schemas[service] = module.ConfigSchema;
+  }
+  return schemas;
+}
 
 /** `gatehouse-auth` (or `gatehouse-auth:tag`) → `auth`. */
 export function serviceOfImage(image: string): ServiceName | undefined {

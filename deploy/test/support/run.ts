@@ -294,8 +294,7 @@ function start(ctx: Context, owner: K8sObject, container: RunContainer, volumes:
   // The root filesystem is read-only unless the manifest says otherwise: /tmp
   // is only writable when a volume is mounted there.
   // (/proc takes no new folder, even from root.)
-  env.TMPDIR =
-    mapPath('/tmp', mounts) ?? (readOnly ? '/proc/gatehouse-read-only-root/tmp' : join(ctx.scratch, 'tmp'));
+  env.TMPDIR = mapPath('/tmp', mounts) ?? (readOnly ? '/proc/gatehouse-read-only-root/tmp' : join(ctx.scratch, 'tmp'));
   if (!readOnly) mkdirSync(env.TMPDIR, { recursive: true });
   const expand = (arg: string) => arg.replace(/\$\(([A-Za-z_]\w*)\)/g, (all, key: string) => env[key] ?? all);
   const argv = [...(container.command ?? []), ...(container.args ?? (container.command ? [] : image.cmd))].map(expand);
