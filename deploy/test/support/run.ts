@@ -292,10 +292,12 @@ function start(ctx: Context, owner: K8sObject, container: RunContainer, volumes:
   const env = containerEnv(ctx, owner, container, image, mounts);
   const readOnly = container.securityContext?.readOnlyRootFilesystem === true;
   // The root filesystem is read-only unless the manifest says otherwise: /tmp
-  // is only writable when a volume is mounted there.
-  // (/proc takes no new folder, even from root.)
-  env.TMPDIR = mapPath('/tmp', mounts) ?? (readOnly ? '/proc/gatehouse-read-only-root/tmp' : join(ctx.scratch, 'tmp'));
-  if (!readOnly) mkdirSync(env.TMPDIR, { recursive: true });
+  // is only writable when a volume is mounted there (/proc takes no new
+  // folder, even from root). The writable ones share one folder, so that
+  // tsx's cache of compiled sources is warm after the first container.
+  const tmpWritable = mapPath('/tmp', mounts) !== undefined || !readOnly;
+  env.TMPDIR = tmpWritable ? join(ctx.scratch, 'tmp') : '/proc/gatehouse-read-only-root/tmp';
+  if (tmpWritable) mkdirSync(env.TMPDIR, { recursive: true });
   const expand = (arg: string) => arg.replace(/\$\(([A-Za-z_]\w*)\)/g, (all, key: string) => env[key] ?? all);
   const argv = [...(container.command ?? []), ...(container.args ?? (container.command ? [] : image.cmd))].map(expand);
   const [command, ...args] = argv;
