@@ -142,7 +142,12 @@ async function runToEnd(
   for (let attempt = 0; ; attempt++) {
     const last = start(ctx, owner, container, volumes);
     const code = await within(last.exited, timeoutMs);
-    if (code === undefined) last.child.kill('SIGKILL');
+    if (code === undefined) {
+      // A hung container does not get better by running it again.
+      last.child.kill('SIGKILL');
+      last.output.push(`(still running after ${timeoutMs / 1000} s: killed)`);
+      return { code, last };
+    }
     if (code === 0 || attempt >= RETRIES) return { code, last };
   }
 }
@@ -182,13 +187,13 @@ async function runPod(ctx: Context, owner: K8sObject): Promise<void> {
   const spec = podTemplate(owner)?.spec as PodSpec;
   const volumes = podVolumes(ctx, owner, spec);
   for (const container of spec.initContainers ?? []) {
-    const { code, last } = await runToEnd(ctx, owner, container, volumes, 120_000);
+    const { code, last } = await runToEnd(ctx, owner, container, volumes, 90_000);
     if (code !== 0) throw new Error(`init container ${container.name} exited ${code}:\n${tail(last)}`);
   }
   if (owner.kind === 'Job') {
     const deadline = (owner.spec as { activeDeadlineSeconds?: number }).activeDeadlineSeconds;
     const runs = spec.containers.map(async (container) => {
-      const { code, last } = await runToEnd(ctx, owner, container, volumes, Math.min(deadline ?? 120, 120) * 1000);
+      const { code, last } = await runToEnd(ctx, owner, container, volumes, Math.min(deadline ?? 90, 90) * 1000);
       if (code !== 0) ctx.problems.push(`${name(owner)} container ${container.name} exited ${code}:\n${tail(last)}`);
     });
     await Promise.all(runs);
