@@ -4,10 +4,16 @@
 # Targets: gateway, auth, audit (production: compiled JavaScript, production
 # dependencies only, non-root, `node` as PID 1) and gateway-dev, auth-dev,
 # audit-dev (what `skaffold dev` runs: TypeScript sources under `tsx watch`,
-# so synced files reload without a rebuild).
+# so synced files reload without a rebuild). The same Kubernetes manifests run
+# on both kinds (`skaffold run` puts production images on the dev overlay), so
+# a command in a manifest must work in both; deploy/test/run-manifests.test.ts
+# runs every one of them in each kind's file layout.
 
 # Matches the Node.js the project is developed and tested with (engines >= 20.19).
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+# The digest is the tag's as pinned in several public repositories' Dockerfiles
+# (found by code search; no registry was reachable here); check it with
+# `docker buildx imagetools inspect node:20.20.2-bookworm-slim`.
+ARG NODE_IMAGE=node:20.20.2-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0
 
 FROM ${NODE_IMAGE} AS base
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
@@ -74,20 +80,24 @@ EXPOSE 8082
 CMD ["node", "--import", "@gatehouse/telemetry/register", "services/audit/dist/server.js"]
 
 # Development: sources plus every dependency, owned by the runtime user so
-# skaffold's file sync can overwrite them.
+# skaffold's file sync can overwrite them. There is no dist/: NODE_OPTIONS makes
+# every `node` in the image (the services under `tsx watch`, the migration
+# Job's `node deploy/docker/migrate.mjs`, the `gatehouse` CLI) resolve the
+# workspace packages to their TypeScript sources and load them through tsx.
 FROM deps AS dev
 COPY --chown=1000:1000 . .
-ENV NODE_ENV=development
+ENV NODE_ENV=development \
+    NODE_OPTIONS="--conditions=gatehouse-source --import=tsx"
 USER 1000:1000
 
 FROM dev AS gateway-dev
 EXPOSE 8080
-CMD ["node_modules/.bin/tsx", "watch", "--conditions=gatehouse-source", "services/gateway/src/server.ts"]
+CMD ["node_modules/.bin/tsx", "watch", "services/gateway/src/server.ts"]
 
 FROM dev AS auth-dev
 EXPOSE 8081
-CMD ["node_modules/.bin/tsx", "watch", "--conditions=gatehouse-source", "services/auth/src/server.ts"]
+CMD ["node_modules/.bin/tsx", "watch", "services/auth/src/server.ts"]
 
 FROM dev AS audit-dev
 EXPOSE 8082
-CMD ["node_modules/.bin/tsx", "watch", "--conditions=gatehouse-source", "services/audit/src/server.ts"]
+CMD ["node_modules/.bin/tsx", "watch", "services/audit/src/server.ts"]

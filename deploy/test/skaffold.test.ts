@@ -115,7 +115,7 @@ describe('Dockerfile', () => {
       expect(entryOf(target)).toBe(`services/${target}/dist/server.js`);
       expect(stages.get(target)?.find((l) => l.startsWith('CMD'))).toMatch(/^CMD \["node", /);
     }
-    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:\d+\.\d+\.\d+-bookworm-slim$/m);
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:\d+\.\d+\.\d+-bookworm-slim@sha256:[0-9a-f]{64}$/m);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
   });
 

@@ -1,11 +1,25 @@
+import { resolve } from 'node:path';
 import { loadConfig } from '@gatehouse/runtime';
 import type { TObject } from '@sinclair/typebox';
+import { REPO_ROOT } from './paths.js';
 import { type K8sObject, describe as name } from './render.js';
 import { type ContainerRef, containers, dataOf, find, matches, resolvePort } from './workloads.js';
 
 /** The services whose images the Dockerfile builds, with their listening ports. */
 export const SERVICES = { gateway: 8080, auth: 8081, audit: 8082 } as const;
 export type ServiceName = keyof typeof SERVICES;
+
+/** Each service's ConfigSchema (services/<name>/src/config.ts). */
+export async function loadConfigSchemas(): Promise<Record<ServiceName, TObject>> {
+  const schemas = {} as Record<ServiceName, TObject>;
+  for (const service of Object.keys(SERVICES) as ServiceName[]) {
+    const file = resolve(REPO_ROOT, 'services', service, 'src/config.ts');
+    const module = (await import(file)) as { ConfigSchema?: TObject };
+    if (!module.ConfigSchema) throw new Error(`${file} does not export ConfigSchema`);
+    schemas[service] = module.ConfigSchema;
+  }
+  return schemas;
+}
 
 /** `gatehouse-auth` (or `gatehouse-auth:tag`) → `auth`. */
 export function serviceOfImage(image: string): ServiceName | undefined {
@@ -198,15 +212,12 @@ export function checkServiceUrls(objects: K8sObject[]): string[] {
   return problems;
 }
 
-/** Whether an image names a fixed version: a digest, or a tag other than `latest`. */
+/** Whether an image names fixed content: a version tag (for the reader) and its digest. */
 export function isPinned(image: string): boolean {
-  if (/@sha256:[0-9a-f]{64}$/.test(image)) return true;
-  const last = image.slice(image.lastIndexOf('/') + 1);
-  const tag = last.includes(':') ? last.slice(last.indexOf(':') + 1) : undefined;
-  return tag !== undefined && tag !== 'latest';
+  return /^[^@\s]+:[\w.-]+@sha256:[0-9a-f]{64}$/.test(image) && !image.includes(':latest@');
 }
 
-/** Images in pod templates that are neither built by skaffold nor pinned to a version. */
+/** Images in pod templates that are neither built by skaffold nor pinned by digest. */
 export function unpinnedImages(objects: K8sObject[], built: Set<string>): string[] {
   return [...usedImages(objects)].filter((image) => !built.has(image) && !isPinned(image));
 }

@@ -79,8 +79,8 @@ export function checkRedis(objects: K8sObject[]): string[] {
   const [ref] = containers([redis]);
   if (!ref) return ['StatefulSet/redis has no container'];
   const { container } = ref;
-  if (!/^redis:\d+\.\d+\.\d+(-[\w.]+)?$/.test(container.image))
-    problems.push(`redis image ${container.image} is not pinned to a patch version`);
+  if (!/^redis:\d+\.\d+\.\d+(-[\w.]+)?@sha256:[0-9a-f]{64}$/.test(container.image))
+    problems.push(`redis image ${container.image} is not pinned to a patch version and its digest`);
   for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe'] as const) {
     const command = container[probe]?.exec?.command.join(' ') ?? '';
     if (!/redis-cli.*ping/.test(command) || !command.includes('= PONG'))
