@@ -1,9 +1,17 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildApp, findUserByUsername, loadKeyRing, loadServiceConfig, verifyPassword } from '@gatehouse/auth';
+import {
+  buildApp,
+  createSecretBox,
+  findUserByUsername,
+  loadKeyRing,
+  loadServiceConfig,
+  verifyPassword,
+} from '@gatehouse/auth';
 import { AUTH_EVENTS_STREAM, sessionKey } from '@gatehouse/contracts';
 import {
   closeRedis,
@@ -73,7 +81,7 @@ async function loginApp() {
     LOG_LEVEL: 'silent',
   });
   const keys = await loadKeyRing({ privateKeyFile: config.JWT_PRIVATE_KEY_FILE, publicKeyFiles: [], generate: true });
-  app = buildApp({ config, logger, redis, pool, keys });
+  app = buildApp({ config, logger, redis, pool, keys, secrets: createSecretBox(randomBytes(32)) });
   await app.ready();
   return app;
 }

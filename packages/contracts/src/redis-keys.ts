@@ -35,3 +35,13 @@ export function loginFailuresKey(username: string): string {
 
 /** The prefix every session key shares, for `SCAN MATCH` and client-side tracking. */
 export const SESSION_KEY_PREFIX = 'session:';
+
+/** A pending second login step: hash (`sub`, attempts `n`, valid-until `exp`); single use. */
+export function mfaChallengeKey(challengeId: string): string {
+  return `mfa_challenge:${challengeId}`;
+}
+
+/** The last TOTP time step accepted for a user (a code is refused at or below it: single use). */
+export function totpLastStepKey(userId: string): string {
+  return `mfa_totp_step:${userId}`;
+}

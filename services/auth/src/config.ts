@@ -20,6 +20,12 @@ export const ConfigSchema = Type.Object({
   LOGIN_MAX_ATTEMPTS_PER_IP: Seconds(50),
   LOGIN_MAX_FAILURES: Seconds(100),
   LOGIN_FAILURE_WINDOW_SECONDS: Seconds(3600),
+  MFA_KEY_FILE: Type.String({ minLength: 1, default: '.gatehouse/keys/mfa-secrets.key' }),
+  MFA_GENERATE_KEY: Type.Boolean({ default: false }),
+  MFA_ISSUER: Type.String({ minLength: 1, maxLength: 64, default: 'Gatehouse' }),
+  MFA_CHALLENGE_TTL_SECONDS: Seconds(300),
+  MFA_CHALLENGE_MAX_ATTEMPTS: Seconds(5),
+  MFA_FRESH_SECONDS: Seconds(300),
   TRUST_PROXY: Type.Boolean({ default: false }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 16 * 1024 }),
 });

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { loadServiceConfig, publicKeyFiles } from './config.js';
 import { loadKeyRing } from './domain/keys.js';
+import { loadSecretBox } from './domain/mfa/secret-box.js';
 import { migrateAuth } from './migrate.js';
 
 const config = loadServiceConfig(process.env);
@@ -24,8 +25,9 @@ try {
     generate: config.JWT_GENERATE_KEY,
   });
   logger.info({ kid: keys.kid, published: keys.jwks.keys.length }, 'signing key loaded');
+  const secrets = await loadSecretBox(config.MFA_KEY_FILE, { generate: config.MFA_GENERATE_KEY });
   await waitForRedis(redis).catch((err: Error) => logger.warn({ err }, 'redis not ready yet; starting anyway'));
-  const app = buildApp({ config, logger, redis, pool, keys });
+  const app = buildApp({ config, logger, redis, pool, keys, secrets });
   app.addHook('onClose', async () => {
     await closeRedis(redis);
     await pool.end();

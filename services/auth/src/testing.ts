@@ -30,6 +30,8 @@ export async function startAuthProcess(options: AuthProcessOptions): Promise<Ser
       REDIS_URL: options.redisUrl,
       JWT_GENERATE_KEY: 'true',
       JWT_PRIVATE_KEY_FILE: options.keyFile,
+      MFA_GENERATE_KEY: 'true',
+      MFA_KEY_FILE: `${options.keyFile}.mfa`,
       ...options.env,
     },
   });
