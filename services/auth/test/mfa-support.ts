@@ -1,29 +1,6 @@
-import { Secret, TOTP } from 'otpauth';
+import { awayFromStepEdge, totpCode } from '../src/testing.js';
 import type { AuthHarness } from './harness.js';
 import { bearer } from './harness.js';
-
-/** The code an authenticator app shows for `secret` (base32) at now + `offsetSeconds`. */
-export function totpCode(secret: string, offsetSeconds = 0): string {
-  return TOTP.generate({
-    secret: Secret.fromBase32(secret),
-    algorithm: 'SHA1',
-    digits: 6,
-    period: 30,
-    timestamp: Date.now() + offsetSeconds * 1000,
-  });
-}
-
-/**
- * Waits (polling, with a deadline) until at least `margin` seconds remain in
- * the current 30 s step, so codes computed now are judged in the same step.
- */
-export async function awayFromStepEdge(margin = 5): Promise<void> {
-  const deadline = Date.now() + 40_000;
-  while (30 - ((Date.now() / 1000) % 30) < margin) {
-    if (Date.now() > deadline) throw new Error('clock did not move');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /**
  * Logs a fresh user in, enrols TOTP and confirms it with the code of the

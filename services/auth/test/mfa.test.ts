@@ -1,8 +1,9 @@
 import { mfaChallengeKey, sessionKey } from '@gatehouse/contracts';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awayFromStepEdge, totpCode } from '../src/testing.js';
 import { type AuthHarness, bearer, startAuth } from './harness.js';
-import { awayFromStepEdge, enrolTotp, totpCode } from './mfa-support.js';
+import { enrolTotp } from './mfa-support.js';
 
 let h: AuthHarness;
 beforeAll(async () => {

@@ -2,6 +2,7 @@ import replyFrom from '@fastify/reply-from';
 import { GatehouseError, IDENTITY_HEADERS } from '@gatehouse/contracts';
 import type { FastifyInstance, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import type { UpstreamRoute } from '../../config.js';
+import { requireSecondFactor } from '../../domain/mfa-policy.js';
 import { identityHeaders } from '../../plugins/authentication.js';
 import { streamingBodyParser } from './body-limit.js';
 
@@ -10,6 +11,8 @@ export interface ProxyOptions {
   authOrigin: string;
   auditOrigin: string;
   upstreams: UpstreamRoute[];
+  /** `/audit` and upstream prefixes whose sessions need a second factor (`MFA_REQUIRED_ROUTES`). */
+  mfaRequired: ReadonlySet<string>;
   timeoutMs: number;
   connections: number;
   bodyLimit: number;
@@ -43,10 +46,13 @@ function forwardTo(keepAuthorization: boolean): RouteHandlerMethod {
 /**
  * `/auth/*` → auth (login and the JWKS without a token, the rest with one),
  * `/audit/*` → audit with the `auditor` role, and every configured prefix →
- * its upstream with a valid session. Bodies are streamed, connections kept
+ * its upstream with a valid session; a second factor too where
+ * `mfaRequired` lists the route. Bodies are streamed, connections kept
  * alive, and upstream failures answered as JSON 502 / 504.
  */
 export default async function proxyRoutes(app: FastifyInstance, options: ProxyOptions) {
+  const checks = (identity: ReturnType<FastifyInstance['requireIdentity']>, route: string) =>
+    options.mfaRequired.has(route) ? [identity, requireSecondFactor] : identity;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', streamingBodyParser(options.bodyLimit));
   // One reply-from (and so one undici pool with `base`) per origin, as a plain proxy would have.
@@ -67,17 +73,18 @@ export default async function proxyRoutes(app: FastifyInstance, options: ProxyOp
   await upstream(options.authOrigin, (scope) => {
     const toAuth = forwardTo(true);
     scope.post('/auth/login', toAuth);
+    scope.post('/auth/login/mfa', toAuth);
     scope.get('/.well-known/jwks.json', toAuth);
     scope.all('/auth/*', { preHandler: app.requireIdentity() }, toAuth);
   });
   await upstream(options.auditOrigin, (scope) => {
-    const auditor = { preHandler: app.requireIdentity('auditor') };
+    const auditor = { preHandler: checks(app.requireIdentity('auditor'), '/audit') };
     scope.all('/audit', auditor, forwardTo(false));
     scope.all('/audit/*', auditor, forwardTo(false));
   });
   for (const route of options.upstreams) {
     await upstream(route.origin, (scope) => {
-      const authenticated = { preHandler: app.requireIdentity() };
+      const authenticated = { preHandler: checks(app.requireIdentity(), route.prefix) };
       scope.all(route.prefix, authenticated, forwardTo(false));
       scope.all(`${route.prefix}/*`, authenticated, forwardTo(false));
     });
