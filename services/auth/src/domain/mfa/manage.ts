@@ -1,4 +1,5 @@
 import { GatehouseError, type MfaStatus } from '@gatehouse/contracts';
+import type { Pool } from '@gatehouse/runtime';
 import { unavailableOnError } from '../../redis/context.js';
 import {
   deleteAllFactors,
@@ -8,8 +9,10 @@ import {
   listPasskeys,
   summariseFactors,
 } from '../../repositories/mfa.repository.js';
+import { findUserByUsername, type UserRecord } from '../../repositories/users.repository.js';
 import type { ClientInfo } from '../client.js';
 import type { StoredSession } from '../sessions.js';
+import { UserError } from '../users.js';
 import type { MfaDeps } from './deps.js';
 import { type MfaActor, mfaEventJson, publishMfaEvent } from './events.js';
 import { requireFreshFactor } from './fresh.js';
@@ -148,4 +151,30 @@ export async function resetFactors(
     ...(options.source ? { source: options.source } : {}),
   });
   return removed;
+}
+
+async function userNamed(pool: Pool, username: string): Promise<UserRecord> {
+  const user = await findUserByUsername(pool, username);
+  if (!user) throw new UserError('user_not_found', `No user "${username}".`);
+  return user;
+}
+
+/** An operator's view of a user's factors, by username (`gatehouse users mfa show`). */
+export async function showUserFactors(
+  deps: Pick<MfaDeps, 'pool'>,
+  username: string,
+): Promise<{ user: UserRecord; factors: MfaStatus }> {
+  const user = await userNamed(deps.pool, username);
+  return { user, factors: await mfaStatus(deps, user.id) };
+}
+
+/** {@link resetFactors} by username (`gatehouse users mfa reset`). */
+export async function resetUserFactors(
+  deps: Pick<MfaDeps, 'pool' | 'redis'>,
+  username: string,
+  actor: MfaActor,
+  options: { source?: string } = {},
+): Promise<{ user: UserRecord; removed: FactorSummary }> {
+  const user = await userNamed(deps.pool, username);
+  return { user, removed: await resetFactors(deps, user, actor, options) };
 }
