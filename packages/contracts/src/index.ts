@@ -123,6 +123,7 @@ export {
   loginAttemptsKey,
   loginFailuresKey,
   mfaChallengeKey,
+  passkeyChallengeKey,
   SESSION_KEY_PREFIX,
   sessionKey,
   totpLastStepKey,

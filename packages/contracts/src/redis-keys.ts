@@ -45,3 +45,8 @@ export function mfaChallengeKey(challengeId: string): string {
 export function totpLastStepKey(userId: string): string {
   return `mfa_totp_step:${userId}`;
 }
+
+/** The WebAuthn challenge of one passkey ceremony, keyed by the session or login challenge it belongs to; single use. */
+export function passkeyChallengeKey(scope: string): string {
+  return `mfa_passkey:${scope}`;
+}

@@ -26,6 +26,13 @@ export const ConfigSchema = Type.Object({
   MFA_CHALLENGE_TTL_SECONDS: Seconds(300),
   MFA_CHALLENGE_MAX_ATTEMPTS: Seconds(5),
   MFA_FRESH_SECONDS: Seconds(300),
+  WEBAUTHN_RP_ID: Type.String({ minLength: 1, default: 'localhost', description: 'the site passkeys are bound to' }),
+  WEBAUTHN_RP_NAME: Type.String({ minLength: 1, default: 'Gatehouse' }),
+  WEBAUTHN_ORIGINS: Type.String({
+    minLength: 1,
+    default: 'http://localhost:8080',
+    description: 'comma-separated origins the browser may sign passkey ceremonies for',
+  }),
   TRUST_PROXY: Type.Boolean({ default: false }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 16 * 1024 }),
 });

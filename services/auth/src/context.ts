@@ -61,6 +61,13 @@ export function createAuthContext(deps: AuthAppDeps): AuthContext {
         issuer: config.MFA_ISSUER,
         challenge: { ttlSeconds: config.MFA_CHALLENGE_TTL_SECONDS, maxAttempts: config.MFA_CHALLENGE_MAX_ATTEMPTS },
         freshSeconds: config.MFA_FRESH_SECONDS,
+        webauthn: {
+          rpId: config.WEBAUTHN_RP_ID,
+          rpName: config.WEBAUTHN_RP_NAME,
+          origins: config.WEBAUTHN_ORIGINS.split(',')
+            .map((o) => o.trim())
+            .filter((o) => o !== ''),
+        },
       },
     },
     authenticate: { verifyToken, redis, idleTimeoutSeconds: config.SESSION_IDLE_TIMEOUT_SECONDS },

@@ -144,6 +144,18 @@ redis.call('XADD', KEYS[2], '*', ARGV[2], ARGV[3])
 return 1
 `;
 
+/** KEYS: key. ARGV: deadline, ttl, value. */
+const SET_EX = `${DEADLINE}
+if expired(ARGV[1]) then return false end
+return redis.call('SET', KEYS[1], ARGV[3], 'EX', tonumber(ARGV[2]))
+`;
+
+/** KEYS: key. ARGV: deadline. GETDEL: the value for the one caller that takes it, else an empty string. */
+const TAKE = `${DEADLINE}
+if expired(ARGV[1]) then return false end
+return redis.call('GETDEL', KEYS[1]) or ''
+`;
+
 const SCRIPTS = {
   ghRateLimit: { numberOfKeys: 3, lua: RATE_LIMIT },
   ghLoginFailed: { numberOfKeys: 2, lua: LOGIN_FAILED },
@@ -157,6 +169,8 @@ const SCRIPTS = {
   ghMfaConsume: { numberOfKeys: 1, lua: MFA_CONSUME },
   ghTotpStep: { numberOfKeys: 1, lua: TOTP_STEP },
   ghSessionUpdate: { numberOfKeys: 2, lua: SESSION_UPDATE },
+  ghSetEx: { numberOfKeys: 1, lua: SET_EX },
+  ghTake: { numberOfKeys: 1, lua: TAKE },
 } as const;
 
 /** The name of one auth script. */

@@ -115,3 +115,68 @@ export async function deleteAllFactors(pool: Pool, userId: string): Promise<Fact
   const row = rows[0];
   return { totp: (row?.totp ?? 0) > 0, passkeys: row?.passkeys ?? 0, recoveryCodesRemaining: row?.recovery ?? 0 };
 }
+
+/** A stored passkey credential, as WebAuthn verification needs it. */
+export interface PasskeyCredential {
+  id: string;
+  publicKey: Uint8Array<ArrayBuffer>;
+  counter: number;
+  transports: string[];
+}
+
+/** The credentials of a user (for allow and exclude lists), or one of them by id. */
+export async function findPasskeys(pool: Pool, userId: string, id?: string): Promise<PasskeyCredential[]> {
+  const { rows } = await pool.query<{ id: string; public_key: Buffer; counter: string; transports: string[] }>(
+    `SELECT id, public_key, counter, transports FROM mfa_passkeys WHERE user_id = $1 AND ($2::text IS NULL OR id = $2)`,
+    [userId, id ?? null],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    publicKey: new Uint8Array(r.public_key),
+    counter: Number(r.counter),
+    transports: r.transports,
+  }));
+}
+
+/** Stores a new passkey; false when the credential id is registered already. */
+export async function insertPasskey(
+  pool: Pool,
+  userId: string,
+  p: PasskeyCredential & { name: string; deviceType: string; backedUp: boolean },
+): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `INSERT INTO mfa_passkeys (id, user_id, name, public_key, counter, transports, device_type, backed_up)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
+    [p.id, userId, p.name, Buffer.from(p.publicKey), p.counter, p.transports, p.deviceType, p.backedUp],
+  );
+  return rowCount === 1;
+}
+
+/**
+ * Records a use: the new signature counter, only forward (a concurrent use
+ * with the same counter loses), and the time. False when the counter did not move on.
+ */
+export async function recordPasskeyUse(pool: Pool, userId: string, id: string, counter: number): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `UPDATE mfa_passkeys SET counter = $3, last_used_at = now()
+     WHERE user_id = $1 AND id = $2 AND (counter < $3 OR (counter = 0 AND $3 = 0))`,
+    [userId, id, counter],
+  );
+  return rowCount === 1;
+}
+
+/** Renames a passkey of the user; false when there is none with that id. */
+export async function renamePasskey(pool: Pool, userId: string, id: string, name: string): Promise<boolean> {
+  const { rowCount } = await pool.query('UPDATE mfa_passkeys SET name = $3 WHERE user_id = $1 AND id = $2', [
+    userId,
+    id,
+    name,
+  ]);
+  return rowCount === 1;
+}
+
+/** Deletes a passkey of the user; false when there is none with that id. */
+export async function deletePasskey(pool: Pool, userId: string, id: string): Promise<boolean> {
+  const { rowCount } = await pool.query('DELETE FROM mfa_passkeys WHERE user_id = $1 AND id = $2', [userId, id]);
+  return rowCount === 1;
+}

@@ -12,6 +12,8 @@ export interface MfaDeps {
   issuer: string;
   /** A step 2 challenge: how long it is valid and how many codes it may be tried with. */
   challenge: { ttlSeconds: number; maxAttempts: number };
+  /** The relying party passkeys are bound to (`WEBAUTHN_*`). */
+  webauthn: { rpId: string; rpName: string; origins: string[] };
   /** How recent a second factor must be to remove a factor or regenerate codes (`MFA_FRESH_SECONDS`). */
   freshSeconds: number;
 }

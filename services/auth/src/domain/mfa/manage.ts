@@ -3,10 +3,12 @@ import type { Pool } from '@gatehouse/runtime';
 import { unavailableOnError } from '../../redis/context.js';
 import {
   deleteAllFactors,
+  deletePasskey,
   deleteRecoveryCodes,
   deleteTotp,
   type FactorSummary,
   listPasskeys,
+  renamePasskey,
   summariseFactors,
 } from '../../repositories/mfa.repository.js';
 import { findUserByUsername, type UserRecord } from '../../repositories/users.repository.js';
@@ -96,6 +98,35 @@ export async function removeTotp(deps: MfaDeps, session: StoredSession, client: 
   await publishMfaEvent(deps.redis, 'auth.mfa.removed', {
     user,
     factor: 'totp',
+    reason: 'user_removed',
+    sessionId: session.sessionId,
+    client,
+  });
+  await dropCodesWithoutFactor(deps, user.id);
+}
+
+/** Renames a passkey of the user (404 when it has none with that id). */
+export async function renameUserPasskey(deps: Pick<MfaDeps, 'pool'>, userId: string, id: string, name: string) {
+  if (!(await unavailableOnError(() => renamePasskey(deps.pool, userId, id, name)))) {
+    throw new GatehouseError('not_found', 'No such passkey.');
+  }
+}
+
+/** Removes a passkey (a fresh second factor required); the last factor takes the recovery codes with it. */
+export async function removePasskey(
+  deps: MfaDeps,
+  session: StoredSession,
+  id: string,
+  client: ClientInfo,
+): Promise<void> {
+  requireFreshFactor(session, deps.freshSeconds, Math.floor(Date.now() / 1000));
+  if (!(await unavailableOnError(() => deletePasskey(deps.pool, session.userId, id)))) {
+    throw new GatehouseError('not_found', 'No such passkey.');
+  }
+  const user = { id: session.userId, username: session.username };
+  await publishMfaEvent(deps.redis, 'auth.mfa.removed', {
+    user,
+    factor: 'passkey',
     reason: 'user_removed',
     sessionId: session.sessionId,
     client,

@@ -1,5 +1,6 @@
 import { GatehouseError, type MfaFactor, type MfaProof } from '@gatehouse/contracts';
 import type { MfaDeps } from './deps.js';
+import { checkPasskey } from './passkeys.js';
 import { redeemRecoveryCode } from './recovery.js';
 import { checkTotp } from './totp.js';
 
@@ -16,13 +17,15 @@ function requireCode(proof: MfaProof): string {
 
 /**
  * Checks a second-factor proof for a user: a TOTP code (single use, one step
- * of skew) or a recovery code (single use).
+ * of skew), a recovery code (single use), or a passkey assertion against the
+ * WebAuthn challenge pending under `passkeyScope`.
  */
 export async function verifyProof(
   deps: MfaDeps,
   user: { id: string; username: string },
   proof: MfaProof,
   nowMs: number,
+  passkeyScope: string,
 ): Promise<ProofResult> {
   switch (proof.method) {
     case 'totp': {
@@ -35,7 +38,10 @@ export async function verifyProof(
         ? { ok: true, factor: 'recovery', amr: 'otp' }
         : { ok: false, factor: 'recovery', reason: 'invalid_code' };
     }
-    case 'passkey':
-      throw new GatehouseError('validation_failed', 'body/method passkey is not available yet');
+    case 'passkey': {
+      if (proof.credential === undefined)
+        throw new GatehouseError('validation_failed', 'body/credential is required for passkey');
+      return await checkPasskey(deps, user.id, passkeyScope, proof.credential);
+    }
   }
 }

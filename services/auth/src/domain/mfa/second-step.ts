@@ -6,6 +6,7 @@ import { type LoginDeps, startSession } from '../login.js';
 import { checkLoginRate } from '../rate-limit.js';
 import { attemptChallenge, consumeChallenge } from './challenge.js';
 import { publishMfaEvent, recordMfaFailure } from './events.js';
+import { passkeyScope } from './passkeys.js';
 import { verifyProof } from './proof.js';
 
 const GONE = 'The login challenge has expired or was already used; log in again.';
@@ -31,7 +32,7 @@ export async function completeLogin(deps: LoginDeps, body: MfaLoginBody, client:
   await checkLoginRate(deps.redis, deps.limits, attempt.username, client);
   const user = await unavailableOnError(() => findUserByUsername(deps.pool, attempt.username));
   if (!user || user.id !== attempt.userId || user.disabled) throw new GatehouseError('invalid_token', GONE);
-  const result = await verifyProof(mfa, user, body, now);
+  const result = await verifyProof(mfa, user, body, now, passkeyScope.login(body.challenge));
   if (!result.ok) {
     await recordMfaFailure(deps.redis, deps.limits.failureWindowSeconds, {
       user,

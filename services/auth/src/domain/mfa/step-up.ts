@@ -14,6 +14,7 @@ import { checkLoginRate } from '../rate-limit.js';
 import type { StoredSession } from '../sessions.js';
 import { signAccessToken } from '../tokens.js';
 import { mfaEventJson, recordMfaFailure } from './events.js';
+import { passkeyScope } from './passkeys.js';
 import { verifyProof } from './proof.js';
 
 /**
@@ -51,7 +52,7 @@ export async function stepUp(
   await checkLoginRate(deps.redis, deps.limits, session.username, client);
   const now = Date.now();
   const user = { id: session.userId, username: session.username };
-  const result = await verifyProof(deps.mfa, user, proof, now);
+  const result = await verifyProof(deps.mfa, user, proof, now, passkeyScope.stepUp(session.sessionId));
   const common = { user, factor: result.factor, sessionId: session.sessionId, client };
   if (!result.ok) {
     await recordMfaFailure(deps.redis, deps.limits.failureWindowSeconds, { ...common, reason: result.reason });

@@ -12,14 +12,14 @@ import type { BaseApp } from '@gatehouse/runtime';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { AuthContext } from '../../context.js';
-import { authenticate } from '../../domain/authenticate.js';
 import { confirmTotp, mfaStatus, regenerateRecoveryCodes, removeTotp } from '../../domain/mfa/manage.js';
 import { completeLogin } from '../../domain/mfa/second-step.js';
 import { stepUp } from '../../domain/mfa/step-up.js';
 import { startTotpEnrolment } from '../../domain/mfa/totp.js';
-import type { StoredSession } from '../../domain/sessions.js';
 import { clientInfo } from '../client-info.js';
 import { BEARER_ERRORS, BEARER_SECURITY } from '../schemas.js';
+import passkeyRoutes from './passkeys.js';
+import { currentSession } from './session.js';
 
 /**
  * The second factor: `POST /auth/login/mfa` (login step 2), and for the
@@ -31,11 +31,9 @@ export default async function mfaRoutes(app: BaseApp, options: { ctx: AuthContex
   const mfa = ctx.login.mfa;
   const common = { tags: ['mfa'], security: BEARER_SECURITY };
   const errors = { 400: ErrorResponseSchema, 409: ErrorResponseSchema, 429: ErrorResponseSchema, ...BEARER_ERRORS };
-  const session = async (request: FastifyRequest): Promise<StoredSession> => {
-    const { session } = await authenticate(ctx.authenticate, request.headers.authorization, { requireSession: true });
-    if (!session) throw new Error('unreachable: authenticated without a session');
-    return session;
-  };
+  const session = (request: FastifyRequest) => currentSession(ctx, request);
+
+  app.register(passkeyRoutes, { ctx });
 
   app.post(
     '/auth/login/mfa',

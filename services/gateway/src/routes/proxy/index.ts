@@ -74,6 +74,7 @@ export default async function proxyRoutes(app: FastifyInstance, options: ProxyOp
     const toAuth = forwardTo(true);
     scope.post('/auth/login', toAuth);
     scope.post('/auth/login/mfa', toAuth);
+    scope.post('/auth/login/passkey-options', toAuth);
     scope.get('/.well-known/jwks.json', toAuth);
     scope.all('/auth/*', { preHandler: app.requireIdentity() }, toAuth);
   });
