@@ -45,6 +45,14 @@ describe('TOTP', () => {
       .map((ev) => [ev.type, (ev as { factor?: string }).factor]);
     expect(types).toContainEqual(['auth.mfa.enrolled', 'totp']);
     expect(types).toContainEqual(['auth.mfa.enrolled', 'recovery']);
+    // An auditor sees another user's factors; anyone else is refused.
+    const auditor = await h.addUser({ roles: ['auditor'] });
+    const auditorToken = (await h.login(auditor.username, auditor.password)).json().accessToken;
+    const admin = await h.app.inject({ url: `/auth/admin/users/${e.user.id}/mfa`, headers: bearer(auditorToken) });
+    expect(admin.json()).toEqual({ totp: true, passkeys: [], recoveryCodesRemaining: 10 });
+    expect(
+      (await h.app.inject({ url: `/auth/admin/users/${e.user.id}/mfa`, headers: bearer(e.token) })).statusCode,
+    ).toBe(403);
     // A second enrolment while one is confirmed is refused.
     expect((await h.app.inject({ method: 'POST', url: '/auth/mfa/totp', headers: bearer(e.token) })).statusCode).toBe(
       409,

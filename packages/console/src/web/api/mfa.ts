@@ -14,6 +14,11 @@ export function getMyFactors(): Promise<MfaStatus> {
   return apiJson<MfaStatus>('/auth/mfa');
 }
 
+/** `GET /auth/admin/users/:userId/mfa` (auditor): another user's factors. */
+export function getUserFactors(userId: string): Promise<MfaStatus> {
+  return apiJson<MfaStatus>(`/auth/admin/users/${encodeURIComponent(userId)}/mfa`);
+}
+
 /** `POST /auth/mfa/totp`: a new secret, its URI and QR code. */
 export function startTotp(): Promise<TotpEnrolment> {
   return post<TotpEnrolment>('/auth/mfa/totp');
