@@ -213,6 +213,30 @@ describe('recovery codes', () => {
   });
 });
 
+describe('the OpenAPI document', () => {
+  it('lists the second-factor routes', async () => {
+    const doc = (await h.app.inject('/docs/json')).json();
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/auth/login/mfa',
+        '/auth/login/passkey-options',
+        '/auth/mfa',
+        '/auth/mfa/totp',
+        '/auth/mfa/totp/confirm',
+        '/auth/mfa/recovery-codes',
+        '/auth/mfa/step-up',
+        '/auth/mfa/step-up/passkey-options',
+        '/auth/mfa/passkeys/options',
+        '/auth/mfa/passkeys',
+        '/auth/mfa/passkeys/{id}',
+        '/auth/admin/users/{userId}/mfa',
+      ]),
+    );
+    // The login answers either a session or mfa_required.
+    expect(JSON.stringify(doc.paths['/auth/login'].post.responses['200'])).toContain('mfa_required');
+  });
+});
+
 describe('step-up and removal', () => {
   it('needs a recent second factor to remove TOTP; step-up adds it to the same session', async () => {
     const user = await h.addUser();
