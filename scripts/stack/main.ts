@@ -68,6 +68,8 @@ async function main() {
       ...AUTH_BEHIND_GATEWAY_ENV,
       JWT_GENERATE_KEY: 'true',
       JWT_PRIVATE_KEY_FILE: `${STATE}/keys/jwt-signing.pem`,
+      MFA_GENERATE_KEY: 'true',
+      MFA_KEY_FILE: `${STATE}/keys/mfa-secrets.key`,
     }),
   );
   const password = randomBytes(9).toString('base64url');

@@ -1,9 +1,17 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildApp, findUserByUsername, loadKeyRing, loadServiceConfig, verifyPassword } from '@gatehouse/auth';
+import {
+  buildApp,
+  createSecretBox,
+  findUserByUsername,
+  loadKeyRing,
+  loadServiceConfig,
+  verifyPassword,
+} from '@gatehouse/auth';
 import { AUTH_EVENTS_STREAM, sessionKey } from '@gatehouse/contracts';
 import {
   closeRedis,
@@ -73,7 +81,7 @@ async function loginApp() {
     LOG_LEVEL: 'silent',
   });
   const keys = await loadKeyRing({ privateKeyFile: config.JWT_PRIVATE_KEY_FILE, publicKeyFiles: [], generate: true });
-  app = buildApp({ config, logger, redis, pool, keys });
+  app = buildApp({ config, logger, redis, pool, keys, secrets: createSecretBox(randomBytes(32)) });
   await app.ready();
   return app;
 }
@@ -124,6 +132,37 @@ describe('gatehouse users', { timeout: 90_000 }, () => {
       username: 'carol',
     });
     expect((await login('carol', 'carol-password-2')).statusCode).toBe(401);
+  });
+
+  it('users mfa show lists the factors; reset deletes them with an event naming the operator', async () => {
+    const user = await findUserByUsername(pool, 'carol');
+    await pool.query(`INSERT INTO mfa_totp (user_id, secret_sealed, confirmed_at) VALUES ($1, 'v1.a.b.c', now())`, [
+      user?.id,
+    ]);
+    await pool.query(`INSERT INTO mfa_recovery_codes (user_id, code_hash) VALUES ($1, 'h1'), ($1, 'h2')`, [user?.id]);
+    const show = await gatehouse(['users', 'mfa', 'show', 'carol', '--json']);
+    expect(show.code).toBe(0);
+    expect(JSON.parse(show.stdout)).toEqual({
+      userId: user?.id,
+      username: 'Carol',
+      totp: true,
+      passkeys: [],
+      recoveryCodesRemaining: 2,
+    });
+    const reset = await gatehouse(['users', 'mfa', 'reset', 'carol']);
+    expect(reset.code).toBe(0);
+    expect(reset.stdout).toContain('removed TOTP, 0 passkey(s), 2 recovery code(s)');
+    const [, fields] = (await redis.xrevrange(AUTH_EVENTS_STREAM, '+', '-', 'COUNT', 1))[0] ?? [];
+    expect(JSON.parse(fields?.[1] ?? '{}')).toMatchObject({
+      type: 'auth.mfa.removed',
+      reason: 'admin_reset',
+      source: 'cli',
+      subject: user?.id,
+      factor: null,
+      actor: { userId: null, username: expect.stringMatching(/^cli:/) },
+    });
+    expect((await gatehouse(['users', 'mfa', 'show', 'carol'])).stdout).toContain('totp            no');
+    expect((await gatehouse(['users', 'mfa', 'reset', 'nobody'])).code).toBe(3);
   });
 
   it('exits 3 for an unknown user and 64 for bad usage, a bad role or a short password', async () => {

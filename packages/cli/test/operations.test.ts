@@ -1,10 +1,11 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migrateAudit, writeDigest } from '@gatehouse/audit';
-import { buildApp, createUser, loadKeyRing, loadServiceConfig, migrateAuth } from '@gatehouse/auth';
+import { buildApp, createSecretBox, createUser, loadKeyRing, loadServiceConfig, migrateAuth } from '@gatehouse/auth';
 import {
   AUDIT_GROUP,
   AUTH_EVENTS_DEAD_STREAM,
@@ -49,7 +50,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'silent',
   });
   const keys = await loadKeyRing({ privateKeyFile: config.JWT_PRIVATE_KEY_FILE, publicKeyFiles: [], generate: true });
-  app = buildApp({ config, logger, redis, pool, keys });
+  app = buildApp({ config, logger, redis, pool, keys, secrets: createSecretBox(randomBytes(32)) });
   await app.ready();
   await migrateAuth(pool);
   for (const name of ['alice', 'bob']) {

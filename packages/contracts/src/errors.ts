@@ -8,6 +8,7 @@ export const ERROR_STATUS = {
   invalid_json: 400,
   invalid_credentials: 401,
   invalid_token: 401,
+  insufficient_user_authentication: 401,
   insufficient_role: 403,
   not_found: 404,
   conflict: 409,

@@ -1,11 +1,12 @@
 export type { ErrorBody, ErrorCode } from './errors.js';
 export { ERROR_STATUS, GatehouseError } from './errors.js';
-export type { AuthEvent, AuthEventInput, AuthEventType, ParseResult } from './events/envelope.js';
+export type { AuthEvent, AuthEventInput, AuthEventType, MfaFactor, ParseResult } from './events/envelope.js';
 export {
   AUTH_EVENT_REASONS,
   AUTH_EVENT_TYPES,
   AuthEventSchema,
   createAuthEvent,
+  MFA_FACTORS,
   parseAuthEvent,
 } from './events/envelope.js';
 export { isInstant } from './events/formats.js';
@@ -70,16 +71,46 @@ export {
   AuditStatsQuerySchema,
   AuditStatsResponseSchema,
 } from './http/audit-stats.js';
-export type { LoginBody, LoginResponse, LogoutResponse, SessionListResponse, SessionView } from './http/auth.js';
+export type {
+  LoginBody,
+  LoginResponse,
+  LoginResult,
+  LogoutResponse,
+  SessionListResponse,
+  SessionView,
+} from './http/auth.js';
 export {
   LoginBodySchema,
   LoginResponseSchema,
+  LoginResultSchema,
   LogoutResponseSchema,
   SessionListResponseSchema,
   SessionViewSchema,
 } from './http/auth.js';
 export type { ErrorResponse, HealthResponse } from './http/common.js';
 export { ErrorResponseSchema, HealthResponseSchema } from './http/common.js';
+export type {
+  MfaLoginBody,
+  MfaMethod,
+  MfaProof,
+  MfaRequiredResponse,
+  MfaStatus,
+  PasskeyView,
+  RecoveryCodesResponse,
+  TotpConfirmBody,
+  TotpEnrolment,
+} from './http/mfa.js';
+export {
+  MfaLoginBodySchema,
+  MfaMethodSchema,
+  MfaProofSchema,
+  MfaRequiredResponseSchema,
+  MfaStatusSchema,
+  PasskeyViewSchema,
+  RecoveryCodesResponseSchema,
+  TotpConfirmBodySchema,
+  TotpEnrolmentSchema,
+} from './http/mfa.js';
 export type { AccessTokenClaims, AssertionClaims } from './jwt.js';
 export {
   AccessTokenClaimsSchema,
@@ -101,15 +132,23 @@ export {
   loginAttemptsIpKey,
   loginAttemptsKey,
   loginFailuresKey,
+  mfaChallengeKey,
+  passkeyChallengeKey,
   SESSION_KEY_PREFIX,
   sessionKey,
+  totpLastStepKey,
   userSessionsKey,
 } from './redis-keys.js';
 export type { SessionHash } from './session.js';
 export {
+  hasSecondFactor,
   isIdle,
+  parseAmr,
   parseRoles,
   parseSessionHash,
+  SECOND_FACTOR_AMR,
+  SESSION_AMR_FIELD,
+  SESSION_AUTH_TIME_FIELD,
   SESSION_FIELD_NAMES,
   SESSION_LAST_SEEN_FIELD,
   sessionHashFields,

@@ -19,6 +19,10 @@ export const AccessTokenClaimsSchema = Type.Object({
   iat: Type.Integer(),
   exp: Type.Integer(),
   jti: Type.String(),
+  amr: Type.Optional(
+    Type.Array(Type.String(), { description: 'authentication methods (RFC 8176): pwd, otp, hwk, swk' }),
+  ),
+  auth_time: Type.Optional(Type.Integer({ description: 'when the user last authenticated in this session' })),
 });
 /** Verified access token claims. */
 export type AccessTokenClaims = Static<typeof AccessTokenClaimsSchema>;
@@ -62,6 +66,7 @@ export const AssertionClaimsSchema = Type.Object({
   username: Type.String(),
   sid: Type.String({ description: 'session id' }),
   roles: Type.Array(Type.String()),
+  amr: Type.Array(Type.String(), { description: 'how the session was authenticated (RFC 8176): pwd, otp, hwk, swk' }),
   iat: Type.Integer(),
   exp: Type.Integer(),
 });

@@ -47,3 +47,18 @@ export const LOGIN_FAILURES_USER_PREFIX = 'login_failures:user:';
 
 /** The prefix every session key shares, for `SCAN MATCH` and client-side tracking. */
 export const SESSION_KEY_PREFIX = 'session:';
+
+/** A pending second login step: hash (`sub`, attempts `n`, valid-until `exp`); single use. */
+export function mfaChallengeKey(challengeId: string): string {
+  return `mfa_challenge:${challengeId}`;
+}
+
+/** The last TOTP time step accepted for a user (a code is refused at or below it: single use). */
+export function totpLastStepKey(userId: string): string {
+  return `mfa_totp_step:${userId}`;
+}
+
+/** The WebAuthn challenge of one passkey ceremony, keyed by the session or login challenge it belongs to; single use. */
+export function passkeyChallengeKey(scope: string): string {
+  return `mfa_passkey:${scope}`;
+}

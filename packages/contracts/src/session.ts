@@ -38,6 +38,29 @@ export const SESSION_FIELD_NAMES = {
 /** Hash field refreshed when the optional idle timeout is on (epoch seconds). */
 export const SESSION_LAST_SEEN_FIELD = 'seen';
 
+/**
+ * Hash field: how the user authenticated in this session, RFC 8176 `amr`
+ * values comma-joined (`pwd`, `pwd,otp`). A session written before the field
+ * existed is a password session.
+ */
+export const SESSION_AMR_FIELD = 'amr';
+
+/** Hash field: when the user last proved a factor in this session (the token's `auth_time`, epoch seconds). */
+export const SESSION_AUTH_TIME_FIELD = 'at';
+
+/** The `amr` values that prove a second factor: a one-time code, a hardware-bound or a synced passkey. */
+export const SECOND_FACTOR_AMR = ['otp', 'hwk', 'swk'] as const;
+
+/** The stored `amr` field as a list (`pwd` when the field is missing). */
+export function parseAmr(stored: string | null | undefined): string[] {
+  return stored ? stored.split(',') : ['pwd'];
+}
+
+/** True when `amr` names a second factor (see {@link SECOND_FACTOR_AMR}). */
+export function hasSecondFactor(amr: readonly string[]): boolean {
+  return amr.some((m) => (SECOND_FACTOR_AMR as readonly string[]).includes(m));
+}
+
 /** How often the last-use stamp is rewritten: at most once a minute, and often enough for short timeouts. */
 export function touchIntervalSeconds(idleTimeoutSeconds: number): number {
   return Math.max(1, Math.min(60, Math.floor(idleTimeoutSeconds / 2)));

@@ -14,6 +14,20 @@ export function invalidToken(message: string, cause?: unknown): GatehouseError {
 }
 
 /**
+ * A 401 `insufficient_user_authentication` (RFC 9470): the token is good but
+ * the session lacks a second factor, or (with `maxAgeSeconds`) a recent
+ * enough one; the client should step up (`POST /auth/mfa/step-up`).
+ */
+export function insufficientUserAuthentication(message: string, maxAgeSeconds?: number): GatehouseError {
+  const maxAge = maxAgeSeconds === undefined ? '' : `, max_age=${maxAgeSeconds}`;
+  return new GatehouseError('insufficient_user_authentication', message, {
+    headers: {
+      'www-authenticate': `Bearer realm="gatehouse", error="insufficient_user_authentication", error_description="${message}"${maxAge}`,
+    },
+  });
+}
+
+/**
  * Verifies a Gatehouse access token: EdDSA only, `typ` `at+jwt`, `iss` and
  * `aud` as given, `sub`/`sid`/`exp`/`iat`/`jti` required, at most 30 s of
  * clock skew, keys only from `keys` (never from the token's header), and the

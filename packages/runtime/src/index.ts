@@ -1,4 +1,9 @@
-export { INVALID_TOKEN_CHALLENGE, invalidToken, verifyAccessToken } from './access-token.js';
+export {
+  INVALID_TOKEN_CHALLENGE,
+  insufficientUserAuthentication,
+  invalidToken,
+  verifyAccessToken,
+} from './access-token.js';
 export type { BaseApp, BaseAppOptions, RegisteredRoute } from './app.js';
 export { createBaseApp, registeredRoutes } from './app.js';
 export { CommonEnv, ConfigError, loadConfig } from './config.js';

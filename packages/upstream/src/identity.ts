@@ -16,6 +16,8 @@ export interface UpstreamIdentity {
   username: string;
   sessionId: string;
   roles: string[];
+  /** How the session was authenticated (`pwd`, `otp`, `hwk`, `swk`): a route can demand a second factor. */
+  amr: string[];
   /** When the assertion expires (ms since the epoch). */
   expiresAt: number;
 }
@@ -52,6 +54,7 @@ function identityOf(claims: AssertionClaims): UpstreamIdentity {
     username: claims.username,
     sessionId: claims.sid,
     roles: claims.roles,
+    amr: claims.amr,
     expiresAt: claims.exp * 1000,
   };
 }

@@ -17,7 +17,7 @@ export interface AssertionKey {
 }
 
 /** Who an assertion speaks for, and to whom. */
-export type AssertionSubject = Pick<AssertionClaims, 'aud' | 'sub' | 'username' | 'sid' | 'roles'>;
+export type AssertionSubject = Pick<AssertionClaims, 'aud' | 'sub' | 'username' | 'sid' | 'roles' | 'amr'>;
 
 /**
  * Prepares an Ed25519 key pair for {@link signAssertion}.
@@ -47,7 +47,7 @@ export async function signAssertion(
   subject: AssertionSubject,
   iat = Math.floor(Date.now() / 1000),
 ): Promise<string> {
-  return await new SignJWT({ username: subject.username, sid: subject.sid, roles: subject.roles })
+  return await new SignJWT({ username: subject.username, sid: subject.sid, roles: subject.roles, amr: subject.amr })
     .setProtectedHeader({ alg: JWT_ALGORITHM, typ: ASSERTION_TYPE, kid: key.kid })
     .setIssuer(ASSERTION_ISSUER)
     .setAudience(subject.aud)

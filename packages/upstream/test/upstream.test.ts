@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertionKey, createIdentityVerifier, gatehouseIdentity, signAssertion } from '../src/index.js';
 
 const key = await assertionKey(generateKeyPairSync('ed25519'));
-const who = { aud: '/api/orders', sub: 'u1', username: 'alice', sid: 's1', roles: ['user'] };
+const who = { aud: '/api/orders', sub: 'u1', username: 'alice', sid: 's1', roles: ['user'], amr: ['pwd'] };
 const header = (token: string) => ({ [IDENTITY_HEADERS.assertion]: token });
 
 // A stand-in for the gateway's JWKS endpoint, over real HTTP.
@@ -31,6 +31,7 @@ describe('createIdentityVerifier', () => {
       username: 'alice',
       sessionId: 's1',
       roles: ['user'],
+      amr: ['pwd'],
     });
     const other = await assertionKey(generateKeyPairSync('ed25519'));
     const now = Math.floor(Date.now() / 1000);

@@ -44,6 +44,8 @@ export const ConfigSchema = Type.Object({
   AUDIT_LOCKOUT_SUCCESS_WINDOW_S: Type.Integer({ minimum: 1, default: 900 }),
   AUDIT_MULTI_IP_COUNT: Type.Integer({ minimum: 2, maximum: 100, default: 3 }),
   AUDIT_MULTI_IP_WINDOW_S: Type.Integer({ minimum: 1, default: 600 }),
+  AUDIT_MFA_FAILURES: Type.Integer({ minimum: 2, maximum: 1000, default: 5 }),
+  AUDIT_MFA_FAILURE_WINDOW_S: Type.Integer({ minimum: 1, default: 900 }),
   AUDIT_ALERT_WEBHOOKS: Type.String({ default: '', description: 'comma-separated http(s) URLs' }),
   AUDIT_WEBHOOK_SECRET: Type.String({ default: '' }),
   AUDIT_WEBHOOK_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 50, default: 10 }),

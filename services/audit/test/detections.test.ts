@@ -21,6 +21,8 @@ beforeAll(async () => {
       AUDIT_LOCKOUT_SUCCESS_WINDOW_S: '120',
       AUDIT_MULTI_IP_COUNT: '3',
       AUDIT_MULTI_IP_WINDOW_S: '60',
+      AUDIT_MFA_FAILURES: '3',
+      AUDIT_MFA_FAILURE_WINDOW_S: '60',
     }),
   );
 });
@@ -100,6 +102,18 @@ describe('detection rules', () => {
     ]);
     expect(about(alerts, 'mi-near')).toEqual([]);
     expect(about(alerts, 'mi-spread')).toEqual([]);
+  });
+
+  it('second-factor failures: N wrong codes after a right password in W fires; wrong passwords do not count', async () => {
+    const mfaFailed = (username: string, s: number) =>
+      fullEvent({ type: 'auth.mfa.failed', username, subject: `id-${username}`, reason: 'invalid_code' }, at(s));
+    const hit = [0, 10, 20].map((s) => mfaFailed('mf-hit', s));
+    const near = [mfaFailed('mf-near', 0), failed('mf-near', '192.0.2.1', 5), mfaFailed('mf-near', 10)];
+    const alerts = await detect([...hit, ...near]);
+    expect(about(alerts, 'mf-hit')).toEqual([
+      expect.objectContaining({ rule: 'second_factor_failures', eventIds: hit.map((e) => e.id) }),
+    ]);
+    expect(about(alerts, 'mf-near')).toEqual([]);
   });
 
   it('never fires twice for the same rule, subject and window: more events, reruns, a reset read position', async () => {

@@ -236,6 +236,7 @@ export async function asserted(who: {
     username: who.username,
     sid: who.sessionId,
     roles: who.roles,
+    amr: ['pwd', 'otp'],
   });
   return {
     [IDENTITY_HEADERS.assertion]: assertion,

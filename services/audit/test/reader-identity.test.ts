@@ -98,6 +98,7 @@ describe('the reader guard hangs on every route, not on a URL prefix', () => {
       username: 'bad',
       sid: 's',
       roles: ['auditor'],
+      amr: ['pwd'],
     });
     const cases: Array<[Record<string, string>, number]> = [
       [await asserted({ ...who, aud: '/api/demo' }), 401],

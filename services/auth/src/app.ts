@@ -7,6 +7,7 @@ import adminRoutes from './routes/admin/index.js';
 import jwksRoutes from './routes/jwks/index.js';
 import loginRoutes from './routes/login/index.js';
 import logoutRoutes from './routes/logout/index.js';
+import mfaRoutes from './routes/mfa/index.js';
 import sessionRoutes from './routes/session/index.js';
 
 /**
@@ -15,7 +16,7 @@ import sessionRoutes from './routes/session/index.js';
  *
  * @example
  * ```ts
- * const app = buildApp({ config, logger, redis, pool, keys });
+ * const app = buildApp({ config, logger, redis, pool, keys, secrets });
  * const res = await app.inject({ method: 'POST', url: '/auth/login', payload: { username, password } });
  * ```
  */
@@ -40,6 +41,7 @@ export function buildApp(deps: AuthAppDeps) {
   app.register(logoutRoutes, { ctx });
   app.register(sessionRoutes, { ctx });
   app.register(adminRoutes, { ctx });
+  app.register(mfaRoutes, { ctx });
   // The dummy hash unknown users are verified against is made before the first request.
   app.addHook('onReady', async () => {
     await warmDummyHash();

@@ -22,6 +22,19 @@ export const ConfigSchema = Type.Object({
   LOGIN_FAILURE_WINDOW_SECONDS: Seconds(3600),
   /** Replicas that must confirm a session write (`WAIT`) before it is answered; 0 with a single Redis. */
   REDIS_WAIT_REPLICAS: Type.Integer({ minimum: 0, maximum: 10, default: 0 }),
+  MFA_KEY_FILE: Type.String({ minLength: 1, default: '.gatehouse/keys/mfa-secrets.key' }),
+  MFA_GENERATE_KEY: Type.Boolean({ default: false }),
+  MFA_ISSUER: Type.String({ minLength: 1, maxLength: 64, default: 'Gatehouse' }),
+  MFA_CHALLENGE_TTL_SECONDS: Seconds(300),
+  MFA_CHALLENGE_MAX_ATTEMPTS: Seconds(5),
+  MFA_FRESH_SECONDS: Seconds(300),
+  WEBAUTHN_RP_ID: Type.String({ minLength: 1, default: 'localhost', description: 'the site passkeys are bound to' }),
+  WEBAUTHN_RP_NAME: Type.String({ minLength: 1, default: 'Gatehouse' }),
+  WEBAUTHN_ORIGINS: Type.String({
+    minLength: 1,
+    default: 'http://localhost:8080',
+    description: 'comma-separated origins the browser may sign passkey ceremonies for',
+  }),
   ...TrustProxyEnv,
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 16 * 1024 }),
 });

@@ -2,6 +2,7 @@ import type { Logger, Pool, Redis, Startup } from '@gatehouse/runtime';
 import type { AuthConfig } from './config.js';
 import type { KeyRing } from './domain/keys.js';
 import type { LoginDeps } from './domain/login.js';
+import type { SecretBox } from './domain/mfa/secret-box.js';
 import { createTokenVerifier, type TokenVerifier } from './domain/tokens.js';
 import { createRedisContext, type RedisContext } from './redis/context.js';
 
@@ -14,6 +15,8 @@ export interface AuthAppDeps {
   keys: KeyRing;
   /** Start-up steps (server.ts: migrations), reported by `/readyz` until done. */
   startup?: Startup;
+  /** Seals second-factor secrets (`MFA_KEY_FILE`). */
+  secrets: SecretBox;
 }
 
 /** The slices the route plugins pass on to the domain functions. */
@@ -53,6 +56,21 @@ export function createAuthContext(deps: AuthAppDeps): AuthContext {
       },
       sessionTtlSeconds: config.SESSION_TTL_SECONDS,
       idleTimeoutSeconds: config.SESSION_IDLE_TIMEOUT_SECONDS,
+      mfa: {
+        pool: deps.pool,
+        redis,
+        box: deps.secrets,
+        issuer: config.MFA_ISSUER,
+        challenge: { ttlSeconds: config.MFA_CHALLENGE_TTL_SECONDS, maxAttempts: config.MFA_CHALLENGE_MAX_ATTEMPTS },
+        freshSeconds: config.MFA_FRESH_SECONDS,
+        webauthn: {
+          rpId: config.WEBAUTHN_RP_ID,
+          rpName: config.WEBAUTHN_RP_NAME,
+          origins: config.WEBAUTHN_ORIGINS.split(',')
+            .map((o) => o.trim())
+            .filter((o) => o !== ''),
+        },
+      },
     },
     authenticate: { verifyToken, redis, idleTimeoutSeconds: config.SESSION_IDLE_TIMEOUT_SECONDS },
   };

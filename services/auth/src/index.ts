@@ -5,6 +5,10 @@ export type { AuthAppDeps } from './context.js';
 export type { ClientInfo } from './domain/client.js';
 export type { KeyRing } from './domain/keys.js';
 export { loadKeyRing } from './domain/keys.js';
+export type { MfaActor } from './domain/mfa/events.js';
+export { resetUserFactors, showUserFactors } from './domain/mfa/manage.js';
+export type { SecretBox } from './domain/mfa/secret-box.js';
+export { createSecretBox, loadSecretBox } from './domain/mfa/secret-box.js';
 export { ARGON2_OPTIONS, hashPassword, verifyPassword } from './domain/passwords.js';
 export type { StoredSession } from './domain/sessions.js';
 export {

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { loadServiceConfig, publicKeyFiles } from './config.js';
 import { loadKeyRing } from './domain/keys.js';
+import { loadSecretBox } from './domain/mfa/secret-box.js';
 import { migrateAuth } from './migrate.js';
 
 const config = loadServiceConfig(process.env);
@@ -22,6 +23,7 @@ try {
     generate: config.JWT_GENERATE_KEY,
   });
   logger.info({ kid: keys.kid, published: keys.jwks.keys.length }, 'signing key loaded');
+  const secrets = await loadSecretBox(config.MFA_KEY_FILE, { generate: config.MFA_GENERATE_KEY });
   // PostgreSQL is a start-up step, retried after listening (live, not ready until it answers);
   // Redis needs none: the `redis` readiness check waits for it.
   const startup = new Startup({ logger });
@@ -29,7 +31,7 @@ try {
     const applied = await migrateAuth(pool);
     if (applied.length > 0) logger.info({ versions: applied }, 'migrations applied');
   });
-  const app = buildApp({ config, logger, redis, pool, keys, startup });
+  const app = buildApp({ config, logger, redis, pool, keys, startup, secrets });
   app.addHook('onClose', async () => {
     await closeRedis(redis);
     await pool.end();

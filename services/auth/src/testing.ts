@@ -1,4 +1,5 @@
 import { freePort, type ServiceProcess, startServiceProcess } from '@gatehouse/runtime/testing';
+import { Secret, TOTP } from 'otpauth';
 
 /** What {@link startAuthProcess} needs. */
 export interface AuthProcessOptions {
@@ -33,7 +34,27 @@ export async function startAuthProcess(options: AuthProcessOptions): Promise<Ser
       REDIS_URL: options.redisUrl,
       JWT_GENERATE_KEY: 'true',
       JWT_PRIVATE_KEY_FILE: options.keyFile,
+      MFA_GENERATE_KEY: 'true',
+      MFA_KEY_FILE: `${options.keyFile}.mfa`,
       ...options.env,
     },
   });
+}
+
+/** The code an authenticator app shows for `secret` (base32) at now + `offsetSeconds`. */
+export function totpCode(secret: string, offsetSeconds = 0): string {
+  const timestamp = Date.now() + offsetSeconds * 1000;
+  return TOTP.generate({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30, timestamp });
+}
+
+/**
+ * Waits (polling, with a deadline) until at least `marginSeconds` remain in
+ * the current 30 s TOTP step, so codes computed now are judged in the same step.
+ */
+export async function awayFromStepEdge(marginSeconds = 5): Promise<void> {
+  const deadline = Date.now() + 40_000;
+  while (30 - ((Date.now() / 1000) % 30) < marginSeconds) {
+    if (Date.now() > deadline) throw new Error('the clock did not move');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }

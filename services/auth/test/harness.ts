@@ -17,6 +17,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../src/app.js';
 import { type AuthConfig, loadServiceConfig } from '../src/config.js';
 import { type KeyRing, loadKeyRing } from '../src/domain/keys.js';
+import { loadSecretBox } from '../src/domain/mfa/secret-box.js';
 import { createUser } from '../src/domain/users.js';
 import { migrateAuth } from '../src/migrate.js';
 
@@ -77,7 +78,8 @@ export async function startAuth(env: Record<string, string> = {}): Promise<AuthH
   const inspect = createRedis({ url: server.url, logger, name: 'auth-inspect', role: 'blocking' });
   await Promise.all([migrateAuth(pool), waitForRedis(redis), waitForRedis(inspect)]);
   const keys = await loadKeyRing({ privateKeyFile: config.JWT_PRIVATE_KEY_FILE, publicKeyFiles: [], generate: true });
-  const app = buildApp({ config, logger, redis, pool, keys });
+  const secrets = await loadSecretBox(join(keyDir, 'mfa.key'), { generate: true });
+  const app = buildApp({ config, logger, redis, pool, keys, secrets });
   await app.ready();
   const harness: AuthHarness = {
     app,

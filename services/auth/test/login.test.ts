@@ -26,7 +26,8 @@ describe('POST /auth/login', () => {
     expect(ttl).toBeLessThanOrEqual(3600);
     const hash = await h.inspect.hgetall(key);
     expect(hash).toMatchObject({ sub: user.id, name: user.username, roles: 'user,auditor', ip: '127.0.0.1' });
-    expect(Object.keys(hash).sort()).toEqual(['exp', 'iat', 'ip', 'name', 'roles', 'sub', 'ua']);
+    expect(Object.keys(hash).sort()).toEqual(['amr', 'at', 'exp', 'iat', 'ip', 'name', 'roles', 'sub', 'ua']);
+    expect(hash).toMatchObject({ amr: 'pwd', at: hash.iat });
     expect(hash.ua).toMatch(/^[0-9a-f]{16}$/);
     expect(Number(hash.exp) - Number(hash.iat)).toBe(3600);
     expect(await h.inspect.object('ENCODING', key)).toBe('listpack');
@@ -57,7 +58,19 @@ describe('POST /auth/login', () => {
     expect(protectedHeader).toMatchObject({ alg: 'EdDSA', typ: JWT_TYPE, kid: h.keys.kid });
     expect(payload).toMatchObject({ sub: user.id, sid: body.sessionId, roles: ['user', 'auditor'] });
     expect(payload.exp).toBe(Number(hash.exp));
-    expect(Object.keys(payload).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'roles', 'sid', 'sub']);
+    expect(Object.keys(payload).sort()).toEqual([
+      'amr',
+      'aud',
+      'auth_time',
+      'exp',
+      'iat',
+      'iss',
+      'jti',
+      'roles',
+      'sid',
+      'sub',
+    ]);
+    expect(payload).toMatchObject({ amr: ['pwd'], auth_time: Number(hash.iat) });
     expect(decodeProtectedHeader(body.accessToken).kid).toBe(jwks.keys[0].kid);
   });
 

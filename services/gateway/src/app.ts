@@ -1,7 +1,7 @@
 import { createBaseApp, type Ed25519KeyPair, healthPlugin, type Logger } from '@gatehouse/runtime';
 import type { Redis } from 'ioredis';
 import type { JWTVerifyGetKey } from 'jose';
-import { type GatewayConfig, jwksUrl, parseUpstreams } from './config.js';
+import { type GatewayConfig, jwksUrl, parseMfaRequiredRoutes, parseUpstreams } from './config.js';
 import { createAssertionSigner } from './domain/assertion-signer.js';
 import { SessionReader } from './domain/session-reader.js';
 import { createTokenVerifier, remoteKeys } from './domain/token-verifier.js';
@@ -91,10 +91,12 @@ export async function buildApp(deps: GatewayDeps) {
   await app.register(authenticationPlugin, { verifyToken, lookupSession: (sid) => sessions.get(sid) });
   await app.register(verifyRoutes);
   await app.register(jwksRoutes, { signer });
+  const upstreams = parseUpstreams(config.UPSTREAMS);
   await app.register(proxyRoutes, {
     authOrigin: new URL(config.AUTH_URL).origin,
     auditOrigin: new URL(config.AUDIT_URL).origin,
-    upstreams: parseUpstreams(config.UPSTREAMS),
+    upstreams,
+    mfaRequired: parseMfaRequiredRoutes(config.MFA_REQUIRED_ROUTES, upstreams),
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     connections: config.UPSTREAM_CONNECTIONS,
     bodyLimit: config.BODY_LIMIT_BYTES,

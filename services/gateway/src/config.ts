@@ -14,6 +14,10 @@ export const ConfigSchema = Type.Object({
   JWT_ISSUER: Type.String({ minLength: 1, default: 'gatehouse' }),
   JWT_AUDIENCE: Type.String({ minLength: 1, default: 'gatehouse' }),
   UPSTREAMS: Type.String({ default: '', description: 'comma-separated /prefix=http://host:port pairs' }),
+  MFA_REQUIRED_ROUTES: Type.String({
+    default: '',
+    description: 'comma-separated /audit and UPSTREAMS prefixes whose sessions need a second factor',
+  }),
   UPSTREAM_TIMEOUT_MS: PositiveInt(30_000),
   UPSTREAM_CONNECTIONS: PositiveInt(128),
   RATE_LIMIT_MAX: PositiveInt(600, 0),
@@ -45,7 +49,7 @@ export interface UpstreamRoute {
  */
 export function loadServiceConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   const config = loadConfig(ConfigSchema, env);
-  parseUpstreams(config.UPSTREAMS);
+  parseMfaRequiredRoutes(config.MFA_REQUIRED_ROUTES, parseUpstreams(config.UPSTREAMS));
   for (const name of ['AUTH_URL', 'AUDIT_URL'] as const) parseOrigin(name, config[name]);
   if (config.JWKS_URL !== '') parseOrigin('JWKS_URL', config.JWKS_URL);
   return config;
@@ -83,6 +87,26 @@ export function parseUpstreams(value: string): UpstreamRoute[] {
     routes.push({ prefix, origin: parseOrigin('UPSTREAMS', pair.slice(at + 1)) });
   }
   return routes.sort((a, b) => b.prefix.length - a.prefix.length);
+}
+
+/**
+ * Parses `MFA_REQUIRED_ROUTES` (`/audit,/api/orders`): each entry is `/audit`
+ * or a prefix of `UPSTREAMS`, so a typo cannot leave a route unprotected.
+ */
+export function parseMfaRequiredRoutes(value: string, upstreams: UpstreamRoute[]): Set<string> {
+  const known = new Set(['/audit', ...upstreams.map((u) => u.prefix)]);
+  const routes = new Set<string>();
+  for (const entry of value.split(',').map((p) => p.trim().replace(/\/+$/, ''))) {
+    if (entry === '') continue;
+    if (!known.has(entry)) {
+      throw new ConfigError(
+        'MFA_REQUIRED_ROUTES',
+        `${JSON.stringify(entry)} is neither /audit nor an UPSTREAMS prefix`,
+      );
+    }
+    routes.add(entry);
+  }
+  return routes;
 }
 
 /** The JWKS address: `JWKS_URL`, else the auth service's well-known path. */

@@ -112,5 +112,10 @@ describe('gateway config', () => {
     expect(() => loadServiceConfig({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY/);
     expect(() => loadServiceConfig({ RATE_LIMIT_MAX: '-1' })).toThrow(/RATE_LIMIT_MAX/);
     expect(() => loadServiceConfig({ AUTH_URL: 'nope' })).toThrow(/AUTH_URL/);
+    // A second-factor route that is not routed would protect nothing: a typo stops start-up.
+    expect(() => loadServiceConfig({ UPSTREAMS: '/api=http://x:1', MFA_REQUIRED_ROUTES: '/apj' })).toThrow(
+      /MFA_REQUIRED_ROUTES/,
+    );
+    expect(loadServiceConfig({ UPSTREAMS: '/api=http://x:1', MFA_REQUIRED_ROUTES: '/audit, /api/' })).toBeTruthy();
   });
 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createAssertionSigner } from '../src/domain/assertion-signer.js';
 import type { Identity } from '../src/domain/authenticate.js';
 
-const alice: Identity = { userId: 'u1', username: 'alice', sessionId: 's1', roles: ['user'] };
+const alice: Identity = { userId: 'u1', username: 'alice', sessionId: 's1', roles: ['user'], amr: ['pwd'] };
 
 async function signer(cacheSize = 100, clock = { now: Date.now() }) {
   return await createAssertionSigner({ keys: generateKeyPairSync('ed25519'), cacheSize, now: () => clock.now });
@@ -25,7 +25,7 @@ describe('assertion signer', () => {
     expect(await verify({ headers: { 'x-gatehouse-assertion': a } })).toMatchObject({ userId: 'u1', sessionId: 's1' });
   });
 
-  it('re-signs after half the lifetime, and at once when the roles, user or name change', async () => {
+  it('re-signs after half the lifetime, and at once when the roles, user, name or methods (a step-up) change', async () => {
     const clock = { now: Date.parse('2030-01-01T00:00:00Z') };
     const s = await signer(100, clock);
     const a = await s.get(alice, '/api/a');
@@ -36,7 +36,14 @@ describe('assertion signer', () => {
     expect(renewed).not.toBe(a);
     const promoted = await s.get({ ...alice, roles: ['user', 'auditor'] }, '/api/a');
     expect(promoted).not.toBe(renewed);
-    expect(await s.get({ ...alice, username: 'alice2' }, '/api/a')).not.toBe(promoted);
+    const renamed = await s.get({ ...alice, username: 'alice2' }, '/api/a');
+    expect(renamed).not.toBe(promoted);
+    const steppedUp = await s.get({ ...alice, username: 'alice2', amr: ['pwd', 'otp'] }, '/api/a');
+    expect(steppedUp).not.toBe(renamed);
+    expect(JSON.parse(Buffer.from(steppedUp.split('.')[1] as string, 'base64url').toString()).amr).toEqual([
+      'pwd',
+      'otp',
+    ]);
   });
 
   it('keeps at most cacheSize assertions, and none with a size of 0', async () => {

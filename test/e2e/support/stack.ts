@@ -79,6 +79,9 @@ export async function startE2eStack(
       LOGIN_MAX_ATTEMPTS: '100000',
       LOGIN_MAX_ATTEMPTS_PER_IP: '100000',
       LOGIN_MAX_FAILURES: '100000',
+      // Passkeys are bound to the gateway's origin as a browser names it (a host name, not an address).
+      WEBAUTHN_RP_ID: 'localhost',
+      WEBAUTHN_ORIGINS: `http://localhost:${gatewayPort}`,
     },
   });
   const audit = await startServiceProcess({

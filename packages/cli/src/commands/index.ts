@@ -9,6 +9,8 @@ import { sessionsShow } from './sessions-show.js';
 import { streamInfo } from './stream-info.js';
 import { usersAdd } from './users-add.js';
 import { usersDisable } from './users-disable.js';
+import { usersMfaReset } from './users-mfa-reset.js';
+import { usersMfaShow } from './users-mfa-show.js';
 import { usersSetPassword } from './users-set-password.js';
 
 /** Every command, in the order `--help` lists them. */
@@ -16,6 +18,8 @@ export const COMMANDS: readonly Command[] = [
   usersAdd,
   usersDisable,
   usersSetPassword,
+  usersMfaShow,
+  usersMfaReset,
   sessionsList,
   sessionsShow,
   sessionsRevoke,

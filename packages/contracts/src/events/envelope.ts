@@ -12,6 +12,12 @@ export const AUTH_EVENT_TYPES = [
   'auth.login.rate_limited',
   'auth.logout',
   'auth.sessions.revoked',
+  'auth.mfa.enrolled',
+  'auth.mfa.removed',
+  'auth.mfa.succeeded',
+  'auth.mfa.failed',
+  'auth.mfa.recovery_used',
+  'auth.mfa.challenge_expired',
 ] as const;
 
 /** One of {@link AUTH_EVENT_TYPES}. */
@@ -30,7 +36,25 @@ export const AUTH_EVENT_REASONS = [
   'admin_revoked',
   // auth.logout for a session whose write timed out but may have reached Redis (cleaned up, never handed out).
   'login_aborted',
+  // auth.mfa.*: a wrong or replayed code, a challenge used up, the factor proved on a live session.
+  'invalid_code',
+  'code_replayed',
+  'too_many_attempts_challenge',
+  'expired',
+  'step_up',
+  'regenerated',
+  'user_removed',
+  'admin_reset',
 ] as const;
+
+/**
+ * The second factors, as the `auth.mfa.*` events name them in their extra
+ * envelope field `factor` (stored by audit in `extra`).
+ */
+export const MFA_FACTORS = ['totp', 'passkey', 'recovery'] as const;
+
+/** One of {@link MFA_FACTORS}. */
+export type MfaFactor = (typeof MFA_FACTORS)[number];
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 

@@ -10,6 +10,7 @@ export const AUDIT_ALERT_RULES = [
   'credential_stuffing',
   'success_after_lockout',
   'multiple_ips',
+  'second_factor_failures',
 ] as const;
 
 /** One of {@link AUDIT_ALERT_RULES}. */

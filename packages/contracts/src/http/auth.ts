@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { UsernameInputSchema } from '../username.js';
+import { MfaRequiredResponseSchema } from './mfa.js';
 
 /** `POST /auth/login` body. */
 export const LoginBodySchema = Type.Object(
@@ -21,6 +22,11 @@ export const LoginResponseSchema = Type.Object({
 });
 /** A login reply. */
 export type LoginResponse = Static<typeof LoginResponseSchema>;
+
+/** `POST /auth/login` reply: a session, or (for a user with a second factor) `mfa_required` and a challenge. */
+export const LoginResultSchema = Type.Union([LoginResponseSchema, MfaRequiredResponseSchema]);
+/** What a password login answers. */
+export type LoginResult = Static<typeof LoginResultSchema>;
 
 /** One session as shown to its owner. */
 export const SessionViewSchema = Type.Object({

@@ -13,6 +13,8 @@ export interface DetectionRule {
 
 const FAILED = `'auth.login.failed'`;
 const SUCCEEDED = `'auth.login.succeeded'`;
+// Only a user who gave the right password reaches the second step: these failures mean a known password.
+const MFA_FAILED = `'auth.mfa.failed'`;
 const ACCOUNT_LOCKOUT = `e.type = 'auth.login.rate_limited'
   AND e.reason IN ('too_many_attempts_account', 'too_many_failures_account')`;
 
@@ -52,7 +54,7 @@ ORDER BY t.seq`;
 }
 
 /**
- * The four rules (docs/audit.md#detections) with the thresholds of `config`.
+ * The five rules (docs/audit.md#detections) with the thresholds of `config`.
  *
  * @example
  * ```ts
@@ -110,6 +112,19 @@ export function detectionRules(config: Readonly<AuditConfig>): DetectionRule[] {
         trigger: `t.type = ${SUCCEEDED} AND t.ip IS NOT NULL`,
         evidence: `e.type = ${SUCCEEDED} AND e.ip IS NOT NULL`,
         measure: 'count(DISTINCT e.ip)',
+        cap: 1000,
+      }),
+    },
+    {
+      rule: 'second_factor_failures',
+      subjectKind: 'username',
+      windowSeconds: config.AUDIT_MFA_FAILURE_WINDOW_S,
+      threshold: config.AUDIT_MFA_FAILURES,
+      sql: ruleSql({
+        subject: 'username',
+        trigger: `t.type = ${MFA_FAILED}`,
+        evidence: `e.type = ${MFA_FAILED}`,
+        measure: 'count(*)',
         cap: 1000,
       }),
     },

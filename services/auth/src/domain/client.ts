@@ -15,11 +15,15 @@ export const EVENT_SOURCE = 'auth';
 /**
  * Serialises an envelope for the stream's `event` field. `traceparent` is the
  * active span's when the service is traced (the audit consumer links to it),
- * else the one the request carried.
+ * else the one the request carried. `extra` adds envelope fields a type
+ * defines beyond the common ones (`factor` of the `auth.mfa.*` events).
  */
-export function eventJson(input: Omit<AuthEventInput, 'source'> & { source?: string }): string {
+export function eventJson(
+  input: Omit<AuthEventInput, 'source'> & { source?: string },
+  extra: Record<string, unknown> = {},
+): string {
   const traceparent = activeTraceparent() ?? input.traceparent ?? null;
-  return JSON.stringify(createAuthEvent({ source: EVENT_SOURCE, ...input, traceparent }));
+  return JSON.stringify({ ...createAuthEvent({ source: EVENT_SOURCE, ...input, traceparent }), ...extra });
 }
 
 /** Event fields that describe the client. */

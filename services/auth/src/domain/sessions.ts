@@ -2,8 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import {
   AUTH_EVENTS_STREAM,
   EVENT_FIELD,
+  parseAmr,
   parseRoles,
   parseSessionHash,
+  SESSION_AMR_FIELD,
+  SESSION_AUTH_TIME_FIELD,
   SESSION_KEY_PREFIX,
   SESSION_LAST_SEEN_FIELD,
   type SessionHash,
@@ -36,6 +39,8 @@ export interface NewSession {
   createdAt: number;
   ttlSeconds: number;
   idleTimeoutSeconds: number;
+  /** How the user authenticated (RFC 8176): `['pwd']` (the default), `['pwd', 'otp']`, ... */
+  amr?: string[];
 }
 
 /**
@@ -55,6 +60,7 @@ export async function createSession(redis: RedisContext, session: NewSession): P
     ua: userAgentDigest(session.client.userAgent),
   };
   const fields = sessionHashFields(hash);
+  fields.push(SESSION_AMR_FIELD, (session.amr ?? ['pwd']).join(','), SESSION_AUTH_TIME_FIELD, hash.createdAt);
   if (session.idleTimeoutSeconds > 0) fields.push(SESSION_LAST_SEEN_FIELD, hash.createdAt);
   const event = eventJson({
     type: 'auth.login.succeeded',
@@ -71,9 +77,12 @@ export async function createSession(redis: RedisContext, session: NewSession): P
   return hash;
 }
 
-/** A stored session with its id and, when the idle timeout is on, its last use. */
+/** A stored session with its id, how and when the user authenticated, and (idle timeout on) its last use. */
 export interface StoredSession extends SessionHash {
   sessionId: string;
+  amr: string[];
+  /** Epoch seconds of the last factor proved (the creation for a session from before the field). */
+  authTime: number;
   lastSeenAt?: number;
 }
 
@@ -82,7 +91,13 @@ export function toStored(sessionId: string, raw: Record<string, string>): Stored
   const hash = parseSessionHash(raw);
   if (hash === null) return null;
   const lastSeen = raw[SESSION_LAST_SEEN_FIELD];
-  return { ...hash, sessionId, ...(lastSeen === undefined ? {} : { lastSeenAt: Number(lastSeen) }) };
+  return {
+    ...hash,
+    sessionId,
+    amr: parseAmr(raw[SESSION_AMR_FIELD]),
+    authTime: Number(raw[SESSION_AUTH_TIME_FIELD] ?? hash.createdAt),
+    ...(lastSeen === undefined ? {} : { lastSeenAt: Number(lastSeen) }),
+  };
 }
 
 /** Reads one session; null when it does not exist (ended, revoked or never was). */

@@ -14,9 +14,17 @@ export interface TokenAudience {
 export async function signAccessToken(
   keys: KeyRing,
   audience: TokenAudience,
-  claims: { userId: string; sessionId: string; roles: string[]; issuedAt: number; expiresAt: number },
+  claims: {
+    userId: string;
+    sessionId: string;
+    roles: string[];
+    amr: string[];
+    authTime: number;
+    issuedAt: number;
+    expiresAt: number;
+  },
 ): Promise<string> {
-  return await new SignJWT({ sid: claims.sessionId, roles: claims.roles })
+  return await new SignJWT({ sid: claims.sessionId, roles: claims.roles, amr: claims.amr, auth_time: claims.authTime })
     .setProtectedHeader({ alg: JWT_ALGORITHM, typ: JWT_TYPE, kid: keys.kid })
     .setIssuer(audience.issuer)
     .setAudience(audience.audience)

@@ -8,7 +8,11 @@ export default fp(
   async function openapi(app: FastifyInstance) {
     await app.register(swagger, {
       openapi: {
-        info: { title: 'Gatehouse auth', version: '1', description: 'Login, sessions, logout and JWKS.' },
+        info: {
+          title: 'Gatehouse auth',
+          version: '1',
+          description: 'Login (with a second factor: TOTP, passkeys, recovery codes), sessions, logout and JWKS.',
+        },
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       },
     });

@@ -92,6 +92,70 @@ if expired(ARGV[1]) then return false end
 return touch(KEYS[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]))
 `;
 
+/** KEYS: challenge. ARGV: deadline, ttl, field/value pairs... */
+const MFA_CHALLENGE = `${DEADLINE}
+if expired(ARGV[1]) then return false end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+return 1
+`;
+
+/**
+ * KEYS: challenge. ARGV: deadline, max attempts, now (epoch s). Counts one
+ * attempt; a challenge past its exp or over its attempts is deleted.
+ * Returns {verdict, sub, name}: ok, expired, exhausted; {'gone'} when missing.
+ */
+const MFA_ATTEMPT = `${DEADLINE}
+if expired(ARGV[1]) then return false end
+local c = redis.call('HMGET', KEYS[1], 'sub', 'name', 'exp')
+if not c[1] then return {'gone'} end
+if tonumber(ARGV[3]) > tonumber(c[3]) then redis.call('DEL', KEYS[1]) return {'expired', c[1], c[2]} end
+if redis.call('HINCRBY', KEYS[1], 'n', 1) > tonumber(ARGV[2]) then
+  redis.call('DEL', KEYS[1])
+  return {'exhausted', c[1], c[2]}
+end
+return {'ok', c[1], c[2]}
+`;
+
+/** KEYS: challenge. ARGV: deadline. Returns 1 for the one caller that used the challenge. */
+const MFA_CONSUME = `${DEADLINE}
+if expired(ARGV[1]) then return false end
+return redis.call('DEL', KEYS[1])
+`;
+
+/** KEYS: last step. ARGV: deadline, step, ttl. Returns 1 when the step is newer than any used (single use). */
+const TOTP_STEP = `${DEADLINE}
+if expired(ARGV[1]) then return false end
+local last = tonumber(redis.call('GET', KEYS[1]) or '-1')
+if tonumber(ARGV[2]) <= last then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', tonumber(ARGV[3]))
+return 1
+`;
+
+/**
+ * KEYS: session, stream. ARGV: deadline, field, event, hash field/value
+ * pairs... Adds to a live session (never recreates one) and appends the event.
+ */
+const SESSION_UPDATE = `${DEADLINE}
+if expired(ARGV[1]) then return false end
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('XADD', KEYS[2], '*', ARGV[2], ARGV[3])
+return 1
+`;
+
+/** KEYS: key. ARGV: deadline, ttl, value. */
+const SET_EX = `${DEADLINE}
+if expired(ARGV[1]) then return false end
+return redis.call('SET', KEYS[1], ARGV[3], 'EX', tonumber(ARGV[2]))
+`;
+
+/** KEYS: key. ARGV: deadline. GETDEL: the value for the one caller that takes it, else an empty string. */
+const TAKE = `${DEADLINE}
+if expired(ARGV[1]) then return false end
+return redis.call('GETDEL', KEYS[1]) or ''
+`;
+
 const SCRIPTS = {
   ghRateLimit: { numberOfKeys: 3, lua: RATE_LIMIT },
   ghLoginFailed: { numberOfKeys: 2, lua: LOGIN_FAILED },
@@ -100,6 +164,13 @@ const SCRIPTS = {
   ghRevokeSession: { numberOfKeys: 3, lua: REVOKE_SESSION },
   ghRevokeAll: { numberOfKeys: 2, lua: REVOKE_ALL },
   ghTouchSession: { numberOfKeys: 1, lua: TOUCH_SESSION },
+  ghMfaChallenge: { numberOfKeys: 1, lua: MFA_CHALLENGE },
+  ghMfaAttempt: { numberOfKeys: 1, lua: MFA_ATTEMPT },
+  ghMfaConsume: { numberOfKeys: 1, lua: MFA_CONSUME },
+  ghTotpStep: { numberOfKeys: 1, lua: TOTP_STEP },
+  ghSessionUpdate: { numberOfKeys: 2, lua: SESSION_UPDATE },
+  ghSetEx: { numberOfKeys: 1, lua: SET_EX },
+  ghTake: { numberOfKeys: 1, lua: TAKE },
 } as const;
 
 /** The name of one auth script. */

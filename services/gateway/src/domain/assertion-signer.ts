@@ -31,6 +31,7 @@ interface Cached {
   username: string;
   roles: string[];
   rolesKey: string;
+  amrKey: string;
 }
 
 /** Whether `hit` was signed for this identity (the roles array is usually the cached session's own). */
@@ -38,7 +39,8 @@ function sameIdentity(hit: Cached, identity: Identity): boolean {
   return (
     hit.userId === identity.userId &&
     hit.username === identity.username &&
-    (hit.roles === identity.roles || hit.rolesKey === identity.roles.join(','))
+    (hit.roles === identity.roles || hit.rolesKey === identity.roles.join(',')) &&
+    hit.amrKey === identity.amr.join(',')
   );
 }
 
@@ -46,7 +48,7 @@ function sameIdentity(hit: Cached, identity: Identity): boolean {
  * Makes the signer: one EdDSA assertion per (session, audience), valid for
  * {@link ASSERTION_TTL_SECONDS}, reused from a bounded cache until half its
  * life is over (so an upstream always gets at least 30 s of validity) or the
- * session's user, name or roles change. Concurrent misses share one signature.
+ * session's user, name, roles or authentication methods (a step-up) change. Concurrent misses share one signature.
  *
  * @example
  * ```ts
@@ -70,6 +72,7 @@ export async function createAssertionSigner(options: AssertionSignerOptions): Pr
         username: identity.username,
         sid: identity.sessionId,
         roles: identity.roles,
+        amr: identity.amr,
       },
       iat,
     );
@@ -83,6 +86,7 @@ export async function createAssertionSigner(options: AssertionSignerOptions): Pr
         username: identity.username,
         roles: identity.roles,
         rolesKey: identity.roles.join(','),
+        amrKey: identity.amr.join(','),
       });
     }
     return token;
@@ -94,7 +98,7 @@ export async function createAssertionSigner(options: AssertionSignerOptions): Pr
       const slot = `${identity.sessionId}\n${audience}`;
       const hit = cache.get(slot);
       if (hit !== undefined && hit.refreshAt > now() && sameIdentity(hit, identity)) return hit.token;
-      const flight = `${slot}\n${identity.userId}\n${identity.username}\n${identity.roles.join(',')}`;
+      const flight = `${slot}\n${identity.userId}\n${identity.username}\n${identity.roles.join(',')}\n${identity.amr.join(',')}`;
       const inFlight = pending.get(flight);
       if (inFlight !== undefined) return inFlight;
       const signed = sign(slot, identity, audience).finally(() => pending.delete(flight));

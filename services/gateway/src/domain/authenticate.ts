@@ -8,6 +8,8 @@ export interface Identity {
   username: string;
   sessionId: string;
   roles: string[];
+  /** How the user authenticated in this session (from the session, the source of truth: step-up changes it). */
+  amr: string[];
 }
 
 /** Reads a session by id; `null` when it is gone. */
@@ -41,5 +43,11 @@ export async function authenticate(
   const claims = await verifyToken(token);
   const session = await lookupSession(claims.sid);
   if (session === null || session.userId !== claims.sub) throw invalidToken('The session has ended.');
-  return { userId: session.userId, username: session.username, sessionId: claims.sid, roles: session.roles };
+  return {
+    userId: session.userId,
+    username: session.username,
+    sessionId: claims.sid,
+    roles: session.roles,
+    amr: session.amr,
+  };
 }

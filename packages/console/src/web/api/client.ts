@@ -1,4 +1,4 @@
-import type { LoginResponse } from '@gatehouse/contracts';
+import type { LoginResponse, LoginResult, MfaProof, MfaRequiredResponse } from '@gatehouse/contracts';
 
 // The access token lives only here, in memory: never in localStorage, sessionStorage or a
 // script-readable cookie. Reloading the page signs the auditor out, by design.
@@ -62,7 +62,8 @@ export async function apiFetch(path: string, init: RequestInit = {}): Promise<Re
   const response = await fetch(path, { ...init, headers, credentials: 'same-origin', cache: 'no-store' });
   if (response.ok) return response;
   const error = await errorFrom(response);
-  if (response.status === 401 && accessToken !== null) {
+  // insufficient_user_authentication (RFC 9470): the session is fine, it lacks a second factor.
+  if (response.status === 401 && accessToken !== null && error.code !== 'insufficient_user_authentication') {
     forgetToken();
     onUnauthorized?.();
   }
@@ -75,16 +76,32 @@ export async function apiJson<T>(path: string, init: RequestInit = {}): Promise<
   return (await response.json()) as T;
 }
 
-/** `POST /auth/login`; keeps the token in memory on success. */
-export async function signIn(username: string, password: string): Promise<LoginResponse> {
+/** Keeps a session's token in memory (a login, its second step, or a step-up of the same session). */
+export function holdToken(reply: LoginResponse): void {
+  accessToken = reply.accessToken;
+  sessionId = reply.sessionId;
+}
+
+/**
+ * `POST /auth/login`; keeps the token in memory on success, or answers the
+ * `mfa_required` challenge for {@link completeSignIn}.
+ */
+export async function signIn(username: string, password: string): Promise<MfaRequiredResponse | null> {
   forgetToken();
-  const reply = await apiJson<LoginResponse>('/auth/login', {
+  const reply = await apiJson<LoginResult>('/auth/login', {
     method: 'POST',
     body: JSON.stringify({ username, password }),
   });
-  accessToken = reply.accessToken;
-  sessionId = reply.sessionId;
-  return reply;
+  if ('status' in reply) return reply;
+  holdToken(reply);
+  return null;
+}
+
+/** `POST /auth/login/mfa`: the second step; keeps the token on success. */
+export async function completeSignIn(challenge: string, proof: MfaProof): Promise<void> {
+  holdToken(
+    await apiJson<LoginResponse>('/auth/login/mfa', { method: 'POST', body: JSON.stringify({ challenge, ...proof }) }),
+  );
 }
 
 /** `POST /auth/logout` (best effort) and forget the token whatever the outcome. */

@@ -70,4 +70,10 @@ export const EVENT_TYPE_LABELS: Record<AuthEventType, string> = {
   'auth.login.rate_limited': 'Login rate-limited',
   'auth.logout': 'Logout',
   'auth.sessions.revoked': 'Sessions revoked',
+  'auth.mfa.enrolled': 'Second factor enrolled',
+  'auth.mfa.removed': 'Second factor removed',
+  'auth.mfa.succeeded': 'Second factor accepted',
+  'auth.mfa.failed': 'Second factor refused',
+  'auth.mfa.recovery_used': 'Recovery code used',
+  'auth.mfa.challenge_expired': 'Login challenge expired',
 };

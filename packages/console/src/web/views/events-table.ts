@@ -4,7 +4,8 @@ import { cell, formatTime, traceIdOf } from '../lib/format.js';
 
 const COLUMNS = ['', 'Time', 'Type', 'Username', 'User id', 'IP', 'Session', 'Reason'] as const;
 
-function typeLabel(type: string): string {
+/** The label of an event type (the type itself for one this console does not know yet). */
+export function typeLabel(type: string): string {
   return (EVENT_TYPE_LABELS as Record<string, string>)[type] ?? type;
 }
 

@@ -1,5 +1,6 @@
 import { h } from '../dom.js';
 import type { Identity } from '../lib/identity.js';
+import { createAccountView } from './account-view.js';
 import { createAlertsView } from './alerts-view.js';
 import { createEventsView } from './events-view.js';
 import { createLiveView } from './live-view.js';
@@ -64,6 +65,7 @@ export function createShell(identity: Identity, onSignOut: () => void): View {
     makeTab('live', 'Live tail', createLiveView(context)),
     makeTab('users', 'User', userView),
     makeTab('alerts', 'Alerts', createAlertsView(context)),
+    makeTab('account', 'Account', createAccountView(context)),
   ];
   const usersTab = tabs[2] as Tab;
 

@@ -1,8 +1,11 @@
-import { getUserSummary, revokeAllSessions, revokeSession } from '../api/audit.js';
+import type { MfaStatus } from '@gatehouse/contracts';
+import { getUserSummary, listEvents, revokeAllSessions, revokeSession } from '../api/audit.js';
 import { currentSessionId } from '../api/client.js';
+import { getUserFactors } from '../api/mfa.js';
 import { errorText, field, h, replace } from '../dom.js';
-import type { UserSummary } from '../lib/api-types.js';
+import type { AuditEvent, UserSummary } from '../lib/api-types.js';
 import { cell, formatTime } from '../lib/format.js';
+import { typeLabel } from './events-table.js';
 import type { View, ViewContext } from './view.js';
 
 /** The user view; `load` shows one user. */
@@ -25,6 +28,32 @@ function facts(summary: UserSummary): HTMLElement {
     h('dd', {}, summary.failuresLast24h),
     h('dt', {}, 'Lockouts (24 h)'),
     h('dd', {}, summary.lockoutsLast24h),
+  );
+}
+
+/** A user's second factors and their latest `auth.mfa.*` events (with the factor type). */
+function secondFactors(factors: MfaStatus, events: AuditEvent[]): HTMLElement {
+  const mfa = events.filter((e) => e.type.startsWith('auth.mfa.')).slice(0, 10);
+  const factorOf = (e: AuditEvent) => String((e.extra as { factor?: unknown } | null)?.factor ?? '');
+  return h(
+    'div',
+    { class: 'second-factors' },
+    h('h4', {}, 'Second factors'),
+    h(
+      'p',
+      {},
+      `TOTP: ${factors.totp ? 'enrolled' : 'no'} · passkeys: ${factors.passkeys.map((p) => p.name).join(', ') || 'none'}` +
+        ` · recovery codes left: ${factors.recoveryCodesRemaining}`,
+    ),
+    mfa.length === 0
+      ? h('p', {}, 'No recent second-factor events.')
+      : h(
+          'ul',
+          { class: 'mfa-events' },
+          ...mfa.map((e) =>
+            h('li', {}, `${e.occurredAt} ${typeLabel(e.type)} ${factorOf(e)} ${e.reason ?? ''}`.trim()),
+          ),
+        ),
   );
 }
 
@@ -100,9 +129,19 @@ export function createUserView(context: ViewContext): UserView {
   async function render(id: string): Promise<void> {
     shown = id;
     try {
-      const summary = await getUserSummary(id);
+      const [summary, factors, page] = await Promise.all([
+        getUserSummary(id),
+        getUserFactors(id),
+        listEvents({ userId: id }, null),
+      ]);
       if (shown !== id) return;
-      replace(content, h('h3', {}, summary.username ?? summary.userId), facts(summary), sessions(summary));
+      replace(
+        content,
+        h('h3', {}, summary.username ?? summary.userId),
+        facts(summary),
+        secondFactors(factors, page.events),
+        sessions(summary),
+      );
     } catch (error) {
       replace(content);
       status.textContent = `Could not load the user: ${errorText(error)}`;

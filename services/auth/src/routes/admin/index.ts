@@ -1,10 +1,17 @@
-import { AUDITOR_ROLE, ErrorResponseSchema, GatehouseError, LogoutResponseSchema } from '@gatehouse/contracts';
+import {
+  AUDITOR_ROLE,
+  ErrorResponseSchema,
+  GatehouseError,
+  LogoutResponseSchema,
+  MfaStatusSchema,
+} from '@gatehouse/contracts';
 import type { BaseApp } from '@gatehouse/runtime';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { AuthContext } from '../../context.js';
 import { adminRevokeAllSessions, adminRevokeSession, type RevocationActor } from '../../domain/admin-revoke.js';
 import { authenticate } from '../../domain/authenticate.js';
+import { mfaStatus } from '../../domain/mfa/manage.js';
 import { clientInfo } from '../client-info.js';
 import { BEARER_ERRORS, BEARER_SECURITY } from '../schemas.js';
 
@@ -73,5 +80,19 @@ export default async function adminRoutes(app: BaseApp, options: { ctx: AuthCont
       if (revoked === null) throw new GatehouseError('not_found', `No user ${userId}.`);
       return { revoked };
     },
+  );
+
+  app.get<{ Params: { userId: string } }>(
+    '/auth/admin/users/:userId/mfa',
+    {
+      onRequest,
+      schema: {
+        ...common,
+        params: UserParams,
+        response: { ...common.response, 200: MfaStatusSchema },
+        summary: "A user's second factors (auditor)",
+      },
+    },
+    async (request) => await mfaStatus(ctx.login.mfa, request.params.userId),
   );
 }

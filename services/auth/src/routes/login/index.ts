@@ -1,4 +1,4 @@
-import { ErrorResponseSchema, LoginBodySchema, LoginResponseSchema } from '@gatehouse/contracts';
+import { ErrorResponseSchema, LoginBodySchema, LoginResultSchema } from '@gatehouse/contracts';
 import type { BaseApp } from '@gatehouse/runtime';
 import type { AuthContext } from '../../context.js';
 import { login } from '../../domain/login.js';
@@ -10,11 +10,11 @@ export default async function loginRoutes(app: BaseApp, options: { ctx: AuthCont
     '/auth/login',
     {
       schema: {
-        summary: 'Log in with a username and password',
+        summary: 'Log in with a username and password (step 1 when the user has a second factor)',
         tags: ['auth'],
         body: LoginBodySchema,
         response: {
-          200: LoginResponseSchema,
+          200: LoginResultSchema,
           400: ErrorResponseSchema,
           401: ErrorResponseSchema,
           413: ErrorResponseSchema,

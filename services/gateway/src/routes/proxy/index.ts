@@ -3,6 +3,7 @@ import { ASSERTION_AUDIT_AUDIENCE, GatehouseError, IDENTITY_HEADERS } from '@gat
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import type { UpstreamRoute } from '../../config.js';
 import type { AssertionSigner } from '../../domain/assertion-signer.js';
+import { requireSecondFactor } from '../../domain/mfa-policy.js';
 import { identityHeaders } from '../../plugins/authentication.js';
 import { streamingBodyParser } from './body-limit.js';
 import { type Headers, upstreamHeaders } from './forward-headers.js';
@@ -12,6 +13,8 @@ export interface ProxyOptions {
   authOrigin: string;
   auditOrigin: string;
   upstreams: UpstreamRoute[];
+  /** `/audit` and upstream prefixes whose sessions need a second factor (`MFA_REQUIRED_ROUTES`). */
+  mfaRequired: ReadonlySet<string>;
   timeoutMs: number;
   connections: number;
   bodyLimit: number;
@@ -57,12 +60,15 @@ function forwardTo(signer: AssertionSigner, keepAuthorization: boolean, audience
 /**
  * `/auth/*` → auth (login and the JWKS without a token, the rest with one),
  * `/audit/*` → audit with the `auditor` role, and every configured prefix →
- * its upstream with a valid session. Audit and the upstreams get an identity
+ * its upstream with a valid session; a second factor too where
+ * `mfaRequired` lists the route. Audit and the upstreams get an identity
  * assertion whose `aud` is `audit` or the route prefix. Bodies are streamed,
  * connections kept alive, and upstream failures answered as JSON 502 / 504.
  */
 export default async function proxyRoutes(app: FastifyInstance, options: ProxyOptions) {
   const { signer } = options;
+  const checks = (identity: ReturnType<FastifyInstance['requireIdentity']>, route: string) =>
+    options.mfaRequired.has(route) ? [identity, requireSecondFactor] : identity;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', streamingBodyParser(options.bodyLimit));
   // One reply-from (and so one undici pool with `base`) per origin, as a plain proxy would have.
@@ -83,18 +89,20 @@ export default async function proxyRoutes(app: FastifyInstance, options: ProxyOp
   await upstream(options.authOrigin, (scope) => {
     const toAuth = forwardTo(signer, true);
     scope.post('/auth/login', toAuth);
+    scope.post('/auth/login/mfa', toAuth);
+    scope.post('/auth/login/passkey-options', toAuth);
     scope.get('/.well-known/jwks.json', toAuth);
     scope.all('/auth/*', { preHandler: app.requireIdentity() }, toAuth);
   });
   await upstream(options.auditOrigin, (scope) => {
-    const auditor = { preHandler: app.requireIdentity('auditor') };
+    const auditor = { preHandler: checks(app.requireIdentity('auditor'), '/audit') };
     const toAudit = forwardTo(signer, false, ASSERTION_AUDIT_AUDIENCE);
     scope.all('/audit', auditor, toAudit);
     scope.all('/audit/*', auditor, toAudit);
   });
   for (const route of options.upstreams) {
     await upstream(route.origin, (scope) => {
-      const authenticated = { preHandler: app.requireIdentity() };
+      const authenticated = { preHandler: checks(app.requireIdentity(), route.prefix) };
       const toUpstream = forwardTo(signer, false, route.prefix);
       scope.all(route.prefix, authenticated, toUpstream);
       scope.all(`${route.prefix}/*`, authenticated, toUpstream);
