@@ -70,6 +70,9 @@ export async function buildApp(deps: GatewayDeps) {
     redis: redis.rateLimit,
     max: config.RATE_LIMIT_MAX,
     windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
+    mode: config.RATE_LIMIT_MODE,
+    syncMs: config.RATE_LIMIT_SYNC_MS,
+    logger,
   });
   await app.register(healthPlugin, {
     checks: {
@@ -80,7 +83,11 @@ export async function buildApp(deps: GatewayDeps) {
     },
   });
   await app.register(consolePlugin);
-  await app.register(authenticationPlugin, { verifyToken, lookupSession: (sid) => sessions.get(sid) });
+  await app.register(authenticationPlugin, {
+    verifyToken,
+    lookupSession: (sid, budgetMs) => sessions.get(sid, budgetMs),
+    redisDeadlineMs: config.REDIS_COMMAND_TIMEOUT_MS,
+  });
   await app.register(verifyRoutes);
   await app.register(proxyRoutes, {
     authOrigin: new URL(config.AUTH_URL).origin,
