@@ -61,12 +61,19 @@ http {
 `;
 }
 
-/** Runs nginx in the foreground with a config in a fresh temporary folder. */
-export async function startNginx(gateway: string, upstream: string): Promise<TestNginx> {
+/** An nginx config for a temporary folder and listen port, in front of a gateway and an upstream. */
+export type NginxConfig = (dir: string, port: number, gateway: string, upstream: string) => string;
+
+/** Runs nginx in the foreground with a config (the documented one by default) in a fresh temporary folder. */
+export async function startNginx(
+  gateway: string,
+  upstream: string,
+  config: NginxConfig = forwardAuthConfig,
+): Promise<TestNginx & { pid: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'gatehouse-nginx-'));
   const port = await freePort();
   const conf = join(dir, 'nginx.conf');
-  await writeFile(conf, forwardAuthConfig(dir, port, gateway, upstream));
+  await writeFile(conf, config(dir, port, gateway, upstream));
   const child: ChildProcess = spawn(NGINX, ['-p', dir, '-e', join(dir, 'error.log'), '-c', conf, '-g', 'daemon off;'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -87,6 +94,7 @@ export async function startNginx(gateway: string, upstream: string): Promise<Tes
   );
   return {
     url,
+    pid: child.pid ?? 0,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGQUIT');
       await exited;
