@@ -6,7 +6,8 @@
  * Then the revocation delay: from a logout response at gateway A to the first
  * 401 at gateway B (which had the session cached), over BENCH_LOGOUTS (1,000) logouts.
  * (f) nginx `proxy_pass` to the same upstream and (g) nginx `auth_request` → the gateway's
- * /verify → upstream, the setup the gateway replaces (nginx with one worker, keep-alive to both).
+ * /verify → upstream, the setup the gateway replaces (nginx with one worker, keep-alive to both),
+ * and (h) the proxy hop without reply-from (undici's pool.request in a Fastify route), for scale.
  * Targets: c/g ≥ 1.0, c/b ≥ 0.9, d/e ≥ 0.8, Redis commands per proxied request ≤ 0.05 (from
  * INFO commandstats around each case). BENCH_ROUNDS (1) runs the cases in
  * turn that many times and reports each figure's median: this machine's speed drifts.
@@ -36,9 +37,9 @@ import {
 import autocannon from 'autocannon';
 import { startNginx } from '../services/gateway/test/support/nginx.js';
 
-const CASES = process.env.BENCH_CASES ?? 'abcdefg';
+const CASES = process.env.BENCH_CASES ?? 'abcdefgh';
 const mode = process.argv[2];
-if (mode === 'upstream' || mode === 'hello' || mode === 'proxy') {
+if (mode === 'upstream' || mode === 'hello' || mode === 'proxy' || mode === 'undici') {
   await serve(mode, Number(process.argv[3]), process.argv[4]);
 } else {
   await main();
@@ -57,6 +58,24 @@ async function serve(kind: string, port: number, target?: string): Promise<void>
     await app.register(replyFrom, { base: target, undici: { connections: 128, pipelining: 1 } });
     app.all('/*', (request, reply) => reply.from(request.url));
   }
+  if (kind === 'undici') {
+    // The proxy hop without reply-from: undici's pool.request, headers passed as they came.
+    const { Pool } = await import('undici');
+    const pool = new Pool(target as string, { connections: 128, pipelining: 1 });
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    app.all('/*', async (request, reply) => {
+      const { host: _host, connection: _connection, ...headers } = request.headers;
+      const res = await pool.request({
+        path: request.url,
+        method: request.method as 'GET',
+        headers,
+        body: request.method === 'GET' || request.method === 'HEAD' ? null : request.raw,
+      });
+      const { connection: _c, 'keep-alive': _k, 'transfer-encoding': _t, ...out } = res.headers;
+      return reply.code(res.statusCode).headers(out).send(res.body);
+    });
+  }
   await app.listen({ host: '127.0.0.1', port });
   process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
 }
@@ -66,7 +85,7 @@ async function helper(kind: string, target?: string): Promise<{ url: string; pid
   const args = [...NODE_TS_ARGS, 'bench/gateway.ts', kind, String(port), ...(target ? [target] : [])];
   const child = spawn(process.execPath, args, { stdio: 'inherit' });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/`)).status > 0, 20_000, `${kind} helper`);
+  await waitFor(async () => (await fetch(`${url}/`)).status > 0, 60_000, `${kind} helper`);
   return { url, pid: child.pid ?? 0, stop: () => child.kill('SIGTERM') };
 }
 
@@ -301,6 +320,8 @@ async function main(): Promise<void> {
     cleanup.push(() => upstream.stop());
     const proxy = await helper('proxy', upstream.url);
     cleanup.push(() => proxy.stop());
+    const undiciProxy = await helper('undici', upstream.url);
+    cleanup.push(() => undiciProxy.stop());
     const hello = await helper('hello');
     cleanup.push(() => hello.stop());
     const auth = await startAuthProcess({
@@ -361,6 +382,7 @@ async function main(): Promise<void> {
           `${nginx.url}/guarded/api/orders`,
           [nginx.pid, gatewayPid],
         ],
+        ['(h) Fastify + undici pool.request proxy (no reply-from)', `${undiciProxy.url}/api/orders`, [undiciProxy.pid]],
       ] as [string, string, number[]][]
     ).filter(([name]) => CASES.includes(name[1] ?? ''));
     // The cases take turns, BENCH_ROUNDS times; each figure is the median of its rounds.
@@ -391,6 +413,11 @@ async function main(): Promise<void> {
         `c/g = ${(c.rps / g.rps).toFixed(2)} (target ≥ 1.0: the gateway against nginx auth_request → /verify); CPU-cost ratio ${cpu(c, g)}`,
       );
     if (f && b) console.log(`b/f = ${(b.rps / f.rps).toFixed(2)} (the Node proxy against nginx proxy_pass, for scale)`);
+    const h = byCase.get('h');
+    if (h && b)
+      console.log(
+        `h/b = ${(h.rps / b.rps).toFixed(2)} (undici pool.request against reply-from); CPU-cost ratio ${cpu(h, b)}`,
+      );
     if (c)
       console.log(`Redis commands per proxied request (c), saturated: ${c.redisPerRequest.toFixed(3)} (target ≤ 0.05)`);
     const rate = Number(process.env.BENCH_RATE ?? 1000);
