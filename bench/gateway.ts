@@ -35,7 +35,7 @@ import {
   waitFor,
 } from '@gatehouse/runtime/testing';
 import autocannon from 'autocannon';
-import { startNginx } from '../services/gateway/test/support/nginx.js';
+import { authRequestDirectives, httpFiles, startNginx } from '../services/gateway/test/support/nginx.js';
 
 const CASES = process.env.BENCH_CASES ?? 'abcdefgh';
 const mode = process.argv[2];
@@ -118,29 +118,13 @@ master_process off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
 events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
+http {${httpFiles(dir)}
   upstream app { server ${new URL(upstream).host}; keepalive 128; }
   upstream gatehouse { server ${new URL(gateway).host}; keepalive 128; }
   server {
     listen 127.0.0.1:${port};
     location /plain/ { proxy_pass http://app; ${keepAlive} }
-    location /guarded/ {
-      auth_request /_gatehouse_verify;
-      auth_request_set $gatehouse_user $upstream_http_x_user_id;
-      auth_request_set $gatehouse_roles $upstream_http_x_user_roles;
-      auth_request_set $gatehouse_session $upstream_http_x_session_id;
-      auth_request_set $gatehouse_request $upstream_http_x_request_id;
-      proxy_set_header X-User-Id $gatehouse_user;
-      proxy_set_header X-User-Roles $gatehouse_roles;
-      proxy_set_header X-Session-Id $gatehouse_session;
-      proxy_set_header X-Request-Id $gatehouse_request;
-      proxy_set_header X-Username "";
+    location /guarded/ {${authRequestDirectives('/_gatehouse_verify')}
       proxy_pass http://app; ${keepAlive}
     }
     location = /_gatehouse_verify {
