@@ -5,10 +5,15 @@
  * (e) a Fastify hello world. Prints req/s and p99, and the ratios c/b and d/e.
  * Then the revocation delay: from a logout response at gateway A to the first
  * 401 at gateway B (which had the session cached), over BENCH_LOGOUTS (1,000) logouts.
- * Targets: c/b ≥ 0.9 with p99 added ≤ 1 ms, d/e ≥ 0.8. BENCH_ROUNDS (1) runs the cases in
+ * (f) nginx `proxy_pass` to the same upstream and (g) nginx `auth_request` → the gateway's
+ * /verify → upstream, the setup the gateway replaces (nginx with one worker, keep-alive to both),
+ * and (h) the proxy hop without reply-from (undici's pool.request in a Fastify route), for scale.
+ * Targets: c/g ≥ 1.0, c/b ≥ 0.9, d/e ≥ 0.8, Redis commands per proxied request ≤ 0.05 (from
+ * INFO commandstats around each case). BENCH_ROUNDS (1) runs the cases in
  * turn that many times and reports each figure's median: this machine's speed drifts.
- * Then (b) and (c) again at a steady BENCH_RATE (1,000) requests/s, where nothing queues:
- * the latency the gateway itself adds. BENCH_CASES (abcde) picks cases, e.g. BENCH_CASES=bc BENCH_LOGOUTS=0 to profile the
+ * Then (b) and (c) again at a steady BENCH_RATE (1,000) requests/s for BENCH_STEADY_SECONDS (30),
+ * where nothing queues: the latency the gateway itself adds (target p99 ≤ 1 ms), and its Redis
+ * commands per request. BENCH_CASES (abcdefg) picks cases, e.g. BENCH_CASES=bc BENCH_LOGOUTS=0 to profile the
  * gateway against its baseline alone.
  */
 import { spawn } from 'node:child_process';
@@ -20,7 +25,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createUser } from '@gatehouse/auth';
 import { startAuthProcess } from '@gatehouse/auth/testing';
-import { createLogger, createPool } from '@gatehouse/runtime';
+import { closeRedis, createLogger, createPool, createRedis, type Redis } from '@gatehouse/runtime';
 import {
   createTestDatabase,
   freePort,
@@ -30,10 +35,11 @@ import {
   waitFor,
 } from '@gatehouse/runtime/testing';
 import autocannon from 'autocannon';
+import { authRequestDirectives, httpFiles, startNginx } from '../services/gateway/test/support/nginx.js';
 
-const CASES = process.env.BENCH_CASES ?? 'abcde';
+const CASES = process.env.BENCH_CASES ?? 'abcdefgh';
 const mode = process.argv[2];
-if (mode === 'upstream' || mode === 'hello' || mode === 'proxy') {
+if (mode === 'upstream' || mode === 'hello' || mode === 'proxy' || mode === 'undici') {
   await serve(mode, Number(process.argv[3]), process.argv[4]);
 } else {
   await main();
@@ -52,6 +58,24 @@ async function serve(kind: string, port: number, target?: string): Promise<void>
     await app.register(replyFrom, { base: target, undici: { connections: 128, pipelining: 1 } });
     app.all('/*', (request, reply) => reply.from(request.url));
   }
+  if (kind === 'undici') {
+    // The proxy hop without reply-from: undici's pool.request, headers passed as they came.
+    const { Pool } = await import('undici');
+    const pool = new Pool(target as string, { connections: 128, pipelining: 1 });
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    app.all('/*', async (request, reply) => {
+      const { host: _host, connection: _connection, ...headers } = request.headers;
+      const res = await pool.request({
+        path: request.url,
+        method: request.method as 'GET',
+        headers,
+        body: request.method === 'GET' || request.method === 'HEAD' ? null : request.raw,
+      });
+      const { connection: _c, 'keep-alive': _k, 'transfer-encoding': _t, ...out } = res.headers;
+      return reply.code(res.statusCode).headers(out).send(res.body);
+    });
+  }
   await app.listen({ host: '127.0.0.1', port });
   process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
 }
@@ -61,7 +85,7 @@ async function helper(kind: string, target?: string): Promise<{ url: string; pid
   const args = [...NODE_TS_ARGS, 'bench/gateway.ts', kind, String(port), ...(target ? [target] : [])];
   const child = spawn(process.execPath, args, { stdio: 'inherit' });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/`)).status > 0, 20_000, `${kind} helper`);
+  await waitFor(async () => (await fetch(`${url}/`)).status > 0, 60_000, `${kind} helper`);
   return { url, pid: child.pid ?? 0, stop: () => child.kill('SIGTERM') };
 }
 
@@ -71,8 +95,48 @@ interface Measured {
   p99: number;
   non2xx: number;
   errors: number;
-  /** CPU time the front process spent per request: robust even when the machine is busy. */
+  /** CPU time the front process(es) spent per request: robust even when the machine is busy. */
   cpuMicros: number;
+  /** Redis commands per request (INFO commandstats, INFO itself excluded). */
+  redisPerRequest: number;
+}
+
+/** Commands Redis has executed so far, the INFO calls that read it excluded. */
+async function redisCommands(redis: Redis): Promise<number> {
+  const info = await redis.info('commandstats');
+  let total = 0;
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) if (m[1] !== 'info') total += Number(m[2]);
+  return total;
+}
+
+/** nginx, one worker, keep-alive to the upstream and the gateway: `/plain/` proxies, `/guarded/` asks /verify first. */
+function benchNginxConfig(dir: string, port: number, gateway: string, upstream: string): string {
+  const keepAlive = 'proxy_http_version 1.1; proxy_set_header Connection "";';
+  return `
+worker_processes 1;
+master_process off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 1024; }
+http {${httpFiles(dir)}
+  upstream app { server ${new URL(upstream).host}; keepalive 128; }
+  upstream gatehouse { server ${new URL(gateway).host}; keepalive 128; }
+  server {
+    listen 127.0.0.1:${port};
+    location /plain/ { proxy_pass http://app; ${keepAlive} }
+    location /guarded/ {${authRequestDirectives('/_gatehouse_verify')}
+      proxy_pass http://app; ${keepAlive}
+    }
+    location = /_gatehouse_verify {
+      internal;
+      proxy_pass http://gatehouse/verify;
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      ${keepAlive}
+    }
+  }
+}
+`;
 }
 
 /** User + system CPU seconds of a process so far (Linux /proc). */
@@ -81,7 +145,14 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function load(name: string, url: string, tokens: string[], seconds: number, pid: number): Promise<Measured> {
+async function load(
+  name: string,
+  url: string,
+  tokens: string[],
+  seconds: number,
+  pids: number[],
+  redis: Redis,
+): Promise<Measured> {
   let i = 0;
   const options = {
     url,
@@ -98,9 +169,12 @@ async function load(name: string, url: string, tokens: string[], seconds: number
     ],
   };
   await autocannon({ ...options, duration: 2 });
-  const cpuBefore = cpuSeconds(pid);
+  const cpu = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const cpuBefore = cpu();
+  const commandsBefore = await redisCommands(redis);
   const r = await autocannon({ ...options, duration: seconds });
-  const cpuMicros = ((cpuSeconds(pid) - cpuBefore) * 1e6) / Math.max(1, r.requests.total);
+  const requests = Math.max(1, r.requests.total);
+  const cpuMicros = ((cpu() - cpuBefore) * 1e6) / requests;
   return {
     name,
     rps: r.requests.average,
@@ -108,12 +182,13 @@ async function load(name: string, url: string, tokens: string[], seconds: number
     non2xx: r.non2xx,
     errors: r.errors + r.timeouts,
     cpuMicros,
+    redisPerRequest: ((await redisCommands(redis)) - commandsBefore) / requests,
   };
 }
 
 /** Per figure, the median of several runs of one case. */
 function median(runs: Measured[]): Measured {
-  const mid = <K extends 'rps' | 'p99' | 'cpuMicros'>(key: K) =>
+  const mid = <K extends 'rps' | 'p99' | 'cpuMicros' | 'redisPerRequest'>(key: K) =>
     percentile(
       runs.map((r) => r[key]).sort((x, y) => x - y),
       50,
@@ -124,6 +199,7 @@ function median(runs: Measured[]): Measured {
     rps: mid('rps'),
     p99: mid('p99'),
     cpuMicros: mid('cpuMicros'),
+    redisPerRequest: mid('redisPerRequest'),
     non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
     errors: runs.reduce((n, r) => n + r.errors, 0),
   };
@@ -228,6 +304,8 @@ async function main(): Promise<void> {
     cleanup.push(() => upstream.stop());
     const proxy = await helper('proxy', upstream.url);
     cleanup.push(() => proxy.stop());
+    const undiciProxy = await helper('undici', upstream.url);
+    cleanup.push(() => undiciProxy.stop());
     const hello = await helper('hello');
     cleanup.push(() => hello.stop());
     const auth = await startAuthProcess({
@@ -246,7 +324,8 @@ async function main(): Promise<void> {
       AUTH_URL: auth.url,
       UPSTREAMS: `/api=${upstream.url}`,
       RATE_LIMIT_MAX: process.env.BENCH_RATE_LIMIT_MAX ?? '100000000',
-      LOG_LEVEL: 'warn',
+      RATE_LIMIT_MODE: process.env.BENCH_RATE_LIMIT_MODE ?? 'local',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
       ASSERTION_GENERATE_KEY: 'true',
       ASSERTION_KEY_FILE: join(keyDir, 'assertion.pem'),
     };
@@ -261,6 +340,10 @@ async function main(): Promise<void> {
     };
     const gatewayA = await startGateway();
     const gatewayB = await startGateway();
+    const nginx = await startNginx(gatewayA.url, upstream.url, benchNginxConfig);
+    cleanup.push(() => nginx.stop());
+    const stats = createRedis({ url: redis.url, logger, name: 'bench-stats' });
+    cleanup.push(() => closeRedis(stats));
     const pool = createPool({ url: db.url, logger, name: 'bench' });
     cleanup.push(() => pool.end());
     const users = await Promise.all(
@@ -271,30 +354,39 @@ async function main(): Promise<void> {
       }),
     );
     const loadTokens = await loginMany(gatewayA.url, users, 500);
-    const cases: [string, string, number][] = (
+    const gatewayPid = gatewayA.child.pid ?? 0;
+    const cases: [string, string, number[]][] = (
       [
-        ['(a) bare upstream', `${upstream.url}/api/orders`, upstream.pid],
-        ['(b) plain reply-from proxy', `${proxy.url}/api/orders`, proxy.pid],
-        ['(c) gateway, valid tokens (500 sessions, 100 users)', `${gatewayA.url}/api/orders`, gatewayA.child.pid ?? 0],
-        ['(d) gateway GET /verify', `${gatewayA.url}/verify`, gatewayA.child.pid ?? 0],
-        ['(e) Fastify hello world', `${hello.url}/`, hello.pid],
-      ] as [string, string, number][]
+        ['(a) bare upstream', `${upstream.url}/api/orders`, [upstream.pid]],
+        ['(b) plain reply-from proxy', `${proxy.url}/api/orders`, [proxy.pid]],
+        ['(c) gateway, valid tokens (500 sessions, 100 users)', `${gatewayA.url}/api/orders`, [gatewayPid]],
+        ['(d) gateway GET /verify', `${gatewayA.url}/verify`, [gatewayPid]],
+        ['(e) Fastify hello world', `${hello.url}/`, [hello.pid]],
+        ['(f) nginx proxy_pass', `${nginx.url}/plain/api/orders`, [nginx.pid]],
+        [
+          '(g) nginx auth_request → gateway /verify → upstream',
+          `${nginx.url}/guarded/api/orders`,
+          [nginx.pid, gatewayPid],
+        ],
+        ['(h) Fastify + undici pool.request proxy (no reply-from)', `${undiciProxy.url}/api/orders`, [undiciProxy.pid]],
+      ] as [string, string, number[]][]
     ).filter(([name]) => CASES.includes(name[1] ?? ''));
     // The cases take turns, BENCH_ROUNDS times; each figure is the median of its rounds.
     const rounds: Measured[][] = cases.map(() => []);
     for (let round = 0; round < Number(process.env.BENCH_ROUNDS ?? 1); round++) {
-      for (const [i, [name, url, pid]] of cases.entries())
-        rounds[i]?.push(await load(name, url, loadTokens, seconds, pid));
+      for (const [i, [name, url, pids]] of cases.entries())
+        rounds[i]?.push(await load(name, url, loadTokens, seconds, pids, stats));
     }
     const results = rounds.map(median);
     const byCase = new Map(results.map((r) => [r.name[1], r]));
     console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, node ${process.version}`);
-    console.log('case | req/s | p99 ms | non-2xx | errors | front process CPU µs/request');
+    console.log(`load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+    console.log('case | req/s | p99 ms | non-2xx | errors | front process(es) CPU µs/request | Redis commands/request');
     for (const r of results)
       console.log(
-        `${r.name} | ${Math.round(r.rps)} | ${r.p99} | ${r.non2xx} | ${r.errors} | ${r.cpuMicros.toFixed(0)}`,
+        `${r.name} | ${Math.round(r.rps)} | ${r.p99} | ${r.non2xx} | ${r.errors} | ${r.cpuMicros.toFixed(0)} | ${r.redisPerRequest.toFixed(3)}`,
       );
-    const [b, c, d, e] = ['b', 'c', 'd', 'e'].map((k) => byCase.get(k));
+    const [b, c, d, e, f, g] = ['b', 'c', 'd', 'e', 'f', 'g'].map((k) => byCase.get(k));
     // CPU-cost ratio: the throughput ratio a core to itself could reach.
     const cpu = (x: Measured, y: Measured) => (y.cpuMicros / x.cpuMicros).toFixed(2);
     if (b && c)
@@ -302,15 +394,28 @@ async function main(): Promise<void> {
         `c/b = ${(c.rps / b.rps).toFixed(2)} (target ≥ 0.9), p99 added = ${c.p99 - b.p99} ms (target ≤ 1); CPU-cost ratio ${cpu(c, b)}`,
       );
     if (d && e) console.log(`d/e = ${(d.rps / e.rps).toFixed(2)} (target ≥ 0.8); CPU-cost ratio ${cpu(d, e)}`);
+    if (c && g)
+      console.log(
+        `c/g = ${(c.rps / g.rps).toFixed(2)} (target ≥ 1.0: the gateway against nginx auth_request → /verify); CPU-cost ratio ${cpu(c, g)}`,
+      );
+    if (f && b) console.log(`b/f = ${(b.rps / f.rps).toFixed(2)} (the Node proxy against nginx proxy_pass, for scale)`);
+    const h = byCase.get('h');
+    if (h && b)
+      console.log(
+        `h/b = ${(h.rps / b.rps).toFixed(2)} (undici pool.request against reply-from); CPU-cost ratio ${cpu(h, b)}`,
+      );
+    if (c)
+      console.log(`Redis commands per proxied request (c), saturated: ${c.redisPerRequest.toFixed(3)} (target ≤ 0.05)`);
     const rate = Number(process.env.BENCH_RATE ?? 1000);
+    const steadySeconds = Number(process.env.BENCH_STEADY_SECONDS ?? 30);
     if (b && c && rate > 0) {
-      const [pb, pc] = [
-        await latencyAtRate(`${proxy.url}/api/orders`, loadTokens, rate, seconds),
-        await latencyAtRate(`${gatewayA.url}/api/orders`, loadTokens, rate, seconds),
-      ];
+      const pb = await latencyAtRate(`${proxy.url}/api/orders`, loadTokens, rate, steadySeconds);
+      const before = await redisCommands(stats);
+      const pc = await latencyAtRate(`${gatewayA.url}/api/orders`, loadTokens, rate, steadySeconds);
+      const perRequest = ((await redisCommands(stats)) - before) / (rate * (steadySeconds + 1));
       const ms = (n: number) => n.toFixed(2);
       console.log(
-        `at a steady ${rate} req/s (not saturated): p50/p99 (b) ${ms(pb.p50)}/${ms(pb.p99)} ms, (c) ${ms(pc.p50)}/${ms(pc.p99)} ms; added: p50 ${ms(pc.p50 - pb.p50)} ms, p99 ${ms(pc.p99 - pb.p99)} ms`,
+        `at a steady ${rate} req/s for ${steadySeconds} s (not saturated): p50/p99 (b) ${ms(pb.p50)}/${ms(pb.p99)} ms, (c) ${ms(pc.p50)}/${ms(pc.p99)} ms; added: p50 ${ms(pc.p50 - pb.p50)} ms, p99 ${ms(pc.p99 - pb.p99)} ms (target ≤ 1); Redis commands per request ${perRequest.toFixed(3)} (target ≤ 0.05)`,
       );
     }
     if (logouts === 0) return;

@@ -78,6 +78,9 @@ export async function buildApp(deps: GatewayDeps) {
     redis: redis.rateLimit,
     max: config.RATE_LIMIT_MAX,
     windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
+    mode: config.RATE_LIMIT_MODE,
+    syncMs: config.RATE_LIMIT_SYNC_MS,
+    logger,
   });
   await app.register(healthPlugin, {
     checks: {
@@ -88,7 +91,11 @@ export async function buildApp(deps: GatewayDeps) {
     },
   });
   await app.register(consolePlugin);
-  await app.register(authenticationPlugin, { verifyToken, lookupSession: (sid) => sessions.get(sid) });
+  await app.register(authenticationPlugin, {
+    verifyToken,
+    lookupSession: (sid, budgetMs) => sessions.get(sid, budgetMs),
+    redisDeadlineMs: config.REDIS_COMMAND_TIMEOUT_MS,
+  });
   await app.register(verifyRoutes);
   await app.register(jwksRoutes, { signer });
   const upstreams = parseUpstreams(config.UPSTREAMS);

@@ -22,6 +22,12 @@ export const ConfigSchema = Type.Object({
   UPSTREAM_CONNECTIONS: PositiveInt(128),
   RATE_LIMIT_MAX: PositiveInt(600, 0),
   RATE_LIMIT_WINDOW_SECONDS: PositiveInt(60),
+  RATE_LIMIT_MODE: Type.Union([Type.Literal('local'), Type.Literal('strict')], {
+    default: 'local',
+    description:
+      'local: counted in memory, added to Redis every RATE_LIMIT_SYNC_MS; strict: one Redis command per request',
+  }),
+  RATE_LIMIT_SYNC_MS: PositiveInt(100, 10),
   ...TrustProxyEnv,
   BODY_LIMIT_BYTES: PositiveInt(1024 * 1024),
   TOKEN_CACHE_SIZE: PositiveInt(100_000, 0),

@@ -19,8 +19,9 @@ const redis = {
   invalidations: createRedis({ ...redisOptions, name: 'gateway-invalidations', role: 'subscriber' }),
   rateLimit: createRedis({ ...redisOptions, name: 'gateway-ratelimit' }),
 };
-// Many concurrent rate-limit increments share one write to Redis instead of one syscall each.
-redis.rateLimit.options.enableAutoPipelining = true;
+// No auto-pipelining on any connection: ioredis sends the next auto-pipeline only once the one in
+// flight has answered, so behind a stalled Redis each batch of requests waited for the previous
+// batch's timeout too (a 503 took twice REDIS_COMMAND_TIMEOUT_MS; docs/performance.md).
 const assertionKeys = await loadEd25519Key(config.ASSERTION_KEY_FILE, { generate: config.ASSERTION_GENERATE_KEY });
 const app = await buildApp({ config, logger, redis, assertionKeys });
 app.addHook('onClose', async () => {

@@ -85,8 +85,8 @@ describe('fail closed when Redis is away', () => {
     expect((await timed(other)).status).toBe(200);
   });
 
-  it('fails closed in the rate limiter too: 503, not 500, when Redis is stopped', async () => {
-    const limited = await stack.startGateway({ RATE_LIMIT_MAX: '1000' });
+  it('fails closed in the strict rate limiter too: 503, not 500, when Redis is stopped', async () => {
+    const limited = await stack.startGateway({ RATE_LIMIT_MAX: '1000', RATE_LIMIT_MODE: 'strict' });
     expect((await fetch(`${limited.url}/api/echo/r`, { headers: bearer(token) })).status).toBe(200);
     await stack.redis.kill();
     try {

@@ -12,8 +12,8 @@ export interface Identity {
   amr: string[];
 }
 
-/** Reads a session by id; `null` when it is gone. */
-export type SessionLookup = (sessionId: string) => Promise<SessionRecord | null>;
+/** Reads a session by id within `budgetMs` (else a 503); `null` when it is gone. */
+export type SessionLookup = (sessionId: string, budgetMs: number) => Promise<SessionRecord | null>;
 
 /** The bearer token of an `Authorization` header, or `undefined`. */
 export function bearerToken(authorization: string | undefined): string | undefined {
@@ -26,7 +26,8 @@ export function bearerToken(authorization: string | undefined): string | undefin
 /**
  * Checks a request's bearer token (signature, claims) and then its session
  * (`session:{sid}` exists, belongs to the token's `sub`, not past
- * `expiresAt`). Roles come from the session, the source of truth.
+ * `expiresAt`). Roles come from the session, the source of truth. The
+ * session read gets what is left of the request's Redis deadline, `budgetMs`.
  *
  * @example
  * ```ts
@@ -37,11 +38,12 @@ export async function authenticate(
   authorization: string | undefined,
   verifyToken: TokenVerifier,
   lookupSession: SessionLookup,
+  budgetMs = Number.POSITIVE_INFINITY,
 ): Promise<Identity> {
   const token = bearerToken(authorization);
   if (token === undefined) throw invalidToken('A bearer access token is required.');
   const claims = await verifyToken(token);
-  const session = await lookupSession(claims.sid);
+  const session = await lookupSession(claims.sid, budgetMs);
   if (session === null || session.userId !== claims.sub) throw invalidToken('The session has ended.');
   return {
     userId: session.userId,

@@ -87,7 +87,9 @@ export class InvalidationChannel {
    * every invalidation of a write that completed before this call has then
    * been handled. Calls made while a PING is out share the next one, so this
    * costs one round trip per batch of requests, not one per request. `false`
-   * when the connection is lost or does not answer within `syncTimeoutMs`.
+   * when the connection is lost or does not answer within `syncTimeoutMs`
+   * (and then at once for the callers queued behind that PING), so a caller
+   * waits at most `syncTimeoutMs` here.
    */
   sync(): Promise<boolean> {
     if (this.#clientId === undefined) return Promise.resolve(false);
@@ -153,6 +155,9 @@ export class InvalidationChannel {
       clearTimeout(timer);
       if (ok) this.#aliveAt = Math.max(this.#aliveAt, sentAt);
       batch.resolve(ok);
+      // A PING that got no answer means the link is stalled or gone: the callers queued behind it
+      // read Redis now, within their own deadline, instead of waiting out a second PING.
+      if (!ok) this.#failWaiting();
       this.#sendSync();
     };
     const timer = setTimeout(() => settle(false), this.syncTimeoutMs);
@@ -160,6 +165,12 @@ export class InvalidationChannel {
       () => settle(generation === this.#generation),
       () => settle(false),
     );
+  }
+
+  #failWaiting(): void {
+    const waiting = this.#next;
+    this.#next = undefined;
+    waiting?.resolve(false);
   }
 
   #ping(): void {

@@ -93,8 +93,14 @@ export class SessionReader {
     return this.#tracking && this.#now() - (this.#channel?.aliveAt ?? 0) <= this.options.leaseMs;
   }
 
-  /** The session, or `null` when it does not exist (logged out, revoked, expired). */
-  async get(sessionId: string): Promise<SessionRecord | null> {
+  /**
+   * The session, or `null` when it does not exist (logged out, revoked, expired).
+   * `budgetMs` is what is left of the request's one Redis deadline
+   * (`REDIS_COMMAND_TIMEOUT_MS` from its arrival): the read barrier and the
+   * Redis read together never take longer, then it is a 503.
+   */
+  async get(sessionId: string, budgetMs = Number.POSITIVE_INFINITY): Promise<SessionRecord | null> {
+    const deadline = this.#now() + budgetMs;
     const caching = this.#tracking && this.#leaseHolds();
     if (caching && this.#cache?.has(sessionId) && (await this.#channel?.sync())) {
       // The barrier has handled every invalidation of writes made before this request: a logout
@@ -109,7 +115,10 @@ export class SessionReader {
     const version = inflight.version;
     let values: (string | null)[];
     try {
-      values = await this.options.reader.hmget(sessionKey(sessionId), ...SESSION_FIELDS);
+      values = await this.#withinDeadline(
+        this.options.reader.hmget(sessionKey(sessionId), ...SESSION_FIELDS),
+        deadline,
+      );
     } catch (err) {
       throw unavailable('The session store', err);
     } finally {
@@ -149,6 +158,22 @@ export class SessionReader {
         .catch((err: unknown) => this.options.logger.warn({ err }, "cannot refresh a session's last-use stamp"));
     }
     return record;
+  }
+
+  /** The read, cut at the request's deadline when that comes before the connection's own command timeout. */
+  #withinDeadline<T>(read: Promise<T>, deadline: number): Promise<T> {
+    const left = deadline - this.#now();
+    if (left >= (this.options.reader.options.commandTimeout ?? Number.POSITIVE_INFINITY)) return read;
+    if (left <= 0) {
+      read.catch(() => undefined);
+      return Promise.reject(new Error("the request's Redis deadline has passed"));
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error("the request's Redis deadline has passed")), left);
+    });
+    read.catch(() => undefined);
+    return Promise.race([read, expired]).finally(() => clearTimeout(timer));
   }
 
   #leaseHolds(): boolean {

@@ -1,5 +1,5 @@
 import { GatehouseError, IDENTITY_HEADERS } from '@gatehouse/contracts';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { authenticate, type Identity, type SessionLookup } from '../domain/authenticate.js';
 import type { TokenVerifier } from '../domain/token-verifier.js';
@@ -7,7 +7,7 @@ import type { TokenVerifier } from '../domain/token-verifier.js';
 declare module 'fastify' {
   interface FastifyInstance {
     /** A preHandler that requires a valid token and live session, and optionally a role. */
-    requireIdentity(role?: string): (request: FastifyRequest) => Promise<void>;
+    requireIdentity(role?: string): (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   }
   interface FastifyRequest {
     /** Set once the token and its session were checked. */
@@ -19,6 +19,12 @@ declare module 'fastify' {
 export interface AuthenticationOptions {
   verifyToken: TokenVerifier;
   lookupSession: SessionLookup;
+  /**
+   * `REDIS_COMMAND_TIMEOUT_MS`: one deadline for all the Redis work of a
+   * request, counted from its arrival (a strict rate limiter's command
+   * included), so a stalled Redis is a 503 within it on every route.
+   */
+  redisDeadlineMs: number;
 }
 
 const STRIPPED = Object.values(IDENTITY_HEADERS);
@@ -46,8 +52,13 @@ export default fp(
       for (const name of STRIPPED) delete headers[name];
       done();
     });
-    app.decorate('requireIdentity', (role?: string) => async (request: FastifyRequest) => {
-      const identity = await authenticate(request.headers.authorization, options.verifyToken, options.lookupSession);
+    app.decorate('requireIdentity', (role?: string) => async (request: FastifyRequest, reply: FastifyReply) => {
+      const identity = await authenticate(
+        request.headers.authorization,
+        options.verifyToken,
+        options.lookupSession,
+        options.redisDeadlineMs - reply.elapsedTime,
+      );
       if (role !== undefined && !identity.roles.includes(role)) {
         throw new GatehouseError('insufficient_role', `The role "${role}" is required.`);
       }

@@ -13,6 +13,32 @@ export interface TestNginx {
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p)) ?? 'nginx';
 
+/** The documented `auth_request` lines (docs/gateway.md): ask `check`, pass the identity it answers on. */
+export function authRequestDirectives(check: string): string {
+  return `
+      auth_request ${check};
+      auth_request_set $gatehouse_user $upstream_http_x_user_id;
+      auth_request_set $gatehouse_roles $upstream_http_x_user_roles;
+      auth_request_set $gatehouse_session $upstream_http_x_session_id;
+      auth_request_set $gatehouse_request $upstream_http_x_request_id;
+      proxy_set_header X-User-Id $gatehouse_user;
+      proxy_set_header X-User-Roles $gatehouse_roles;
+      proxy_set_header X-Session-Id $gatehouse_session;
+      proxy_set_header X-Request-Id $gatehouse_request;
+      proxy_set_header X-Username "";`;
+}
+
+/** The `http` block's file settings: no access log, every temporary folder inside `dir`. */
+export function httpFiles(dir: string): string {
+  return `
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;`;
+}
+
 /** The documented forward-auth config (docs/gateway.md), pointed at test ports. */
 export function forwardAuthConfig(dir: string, port: number, gateway: string, upstream: string): string {
   const verify = (name: string, query: string) => `
@@ -25,17 +51,7 @@ export function forwardAuthConfig(dir: string, port: number, gateway: string, up
       proxy_set_header X-Original-Method $request_method;
     }`;
   const protectedLocation = (path: string, check: string) => `
-    location ${path} {
-      auth_request ${check};
-      auth_request_set $gatehouse_user $upstream_http_x_user_id;
-      auth_request_set $gatehouse_roles $upstream_http_x_user_roles;
-      auth_request_set $gatehouse_session $upstream_http_x_session_id;
-      auth_request_set $gatehouse_request $upstream_http_x_request_id;
-      proxy_set_header X-User-Id $gatehouse_user;
-      proxy_set_header X-User-Roles $gatehouse_roles;
-      proxy_set_header X-Session-Id $gatehouse_session;
-      proxy_set_header X-Request-Id $gatehouse_request;
-      proxy_set_header X-Username "";
+    location ${path} {${authRequestDirectives(check)}
       proxy_pass ${upstream};
     }`;
   return `
@@ -43,13 +59,7 @@ worker_processes 1;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
 events { worker_connections 128; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
+http {${httpFiles(dir)}
   server {
     listen 127.0.0.1:${port};
     ${protectedLocation('/', '/_gatehouse_verify')}
@@ -61,12 +71,19 @@ http {
 `;
 }
 
-/** Runs nginx in the foreground with a config in a fresh temporary folder. */
-export async function startNginx(gateway: string, upstream: string): Promise<TestNginx> {
+/** An nginx config for a temporary folder and listen port, in front of a gateway and an upstream. */
+export type NginxConfig = (dir: string, port: number, gateway: string, upstream: string) => string;
+
+/** Runs nginx in the foreground with a config (the documented one by default) in a fresh temporary folder. */
+export async function startNginx(
+  gateway: string,
+  upstream: string,
+  config: NginxConfig = forwardAuthConfig,
+): Promise<TestNginx & { pid: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'gatehouse-nginx-'));
   const port = await freePort();
   const conf = join(dir, 'nginx.conf');
-  await writeFile(conf, forwardAuthConfig(dir, port, gateway, upstream));
+  await writeFile(conf, config(dir, port, gateway, upstream));
   const child: ChildProcess = spawn(NGINX, ['-p', dir, '-e', join(dir, 'error.log'), '-c', conf, '-g', 'daemon off;'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -87,6 +104,7 @@ export async function startNginx(gateway: string, upstream: string): Promise<Tes
   );
   return {
     url,
+    pid: child.pid ?? 0,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGQUIT');
       await exited;
