@@ -16,7 +16,7 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 100);
 const SEED = Number(process.env.FUZZ_SEED ?? 13);
 
 /** Routes that answer without credentials by design. */
-const PUBLIC = /^\/(healthz|readyz|metrics|docs|console|\.well-known\/jwks\.json|auth\/login)(\/|$)|^\/$/;
+const PUBLIC = /^\/(healthz|readyz|metrics|docs|console|\.well-known\/(gateway-)?jwks\.json|auth\/login)(\/|$)|^\/$/;
 
 interface Service {
   name: string;
