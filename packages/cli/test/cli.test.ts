@@ -144,7 +144,7 @@ describe('gatehouse users', { timeout: 90_000 }, () => {
     expect(show.code).toBe(0);
     expect(JSON.parse(show.stdout)).toEqual({
       userId: user?.id,
-      username: 'Carol',
+      username: 'carol',
       totp: true,
       passkeys: [],
       recoveryCodesRemaining: 2,

@@ -1,4 +1,4 @@
-import { mfaChallengeKey, sessionKey } from '@gatehouse/contracts';
+import { loginFailuresKey, mfaChallengeKey, sessionKey } from '@gatehouse/contracts';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awayFromStepEdge, totpCode } from '../src/testing.js';
@@ -128,7 +128,7 @@ describe('the second step', () => {
     const mine = (await h.events()).filter((ev) => ev.subject === e.user.id);
     expect(mine.filter((ev) => ev.type === 'auth.mfa.failed')).toHaveLength(5);
     expect(mine.at(-1)).toMatchObject({ type: 'auth.mfa.challenge_expired', reason: 'too_many_attempts_challenge' });
-    expect(Number(await h.inspect.get(`login_failures:${e.user.username.toLowerCase()}`))).toBe(5);
+    expect(Number(await h.inspect.get(loginFailuresKey(e.user.username)))).toBe(5);
   });
 
   it("counts against the account's login limit", async () => {
