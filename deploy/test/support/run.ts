@@ -11,6 +11,8 @@ import { type Container, dataOf, find, matches, podTemplate } from './workloads.
 export interface Backing {
   redisUrl: string;
   databaseUrl: string;
+  /** `host:port,…` of a sentinel group monitoring `gatehouse`, for a render whose services use Sentinel. */
+  sentinels?: string;
 }
 
 /** Values for keys of Secrets the overlay expects the operator to create. */
@@ -407,6 +409,8 @@ function mapValue(ctx: Context, owner: K8sObject, value: string, mounts: Mount[]
     if (path && mountOf(value, mounts)?.operatorSecret && !existsSync(path)) writeKey(path);
     return path ?? value;
   }
+  const address = /^([a-z0-9-]+)\.([a-z0-9-]+):(\d+)$/i.exec(value);
+  if (address) return mapPodAddress(ctx, owner, value, address[1] as string, address[2] as string, Number(address[3]));
   const match = /^([a-z][a-z0-9+.-]*):\/\/(?:[^@/]*@)?([a-z0-9.-]+)(?::(\d+))?(\/.*)?$/i.exec(value);
   if (!match) return value;
   const [, scheme, host, portText, path = ''] = match as unknown as [
@@ -448,6 +452,46 @@ function mapValue(ctx: Context, owner: K8sObject, value: string, mounts: Mount[]
     if (/^postgres[:@]/.test(container.image)) return ctx.backing.databaseUrl;
   }
   ctx.problems.push(`${name(owner)}: ${value} names Service ${serviceName}, which this test cannot stand in for`);
+  return value;
+}
+
+/**
+ * `pod.headless-service:port` (REDIS_SENTINELS): a sentinel of the rendered
+ * group becomes the sentinel of the test's group with the pod's ordinal.
+ */
+function mapPodAddress(
+  ctx: Context,
+  owner: K8sObject,
+  value: string,
+  pod: string,
+  serviceName: string,
+  port: number,
+): string {
+  const spec = find(ctx.objects, 'Service', serviceName)?.spec as
+    | { clusterIP?: string; selector?: Record<string, string> }
+    | undefined;
+  if (spec?.clusterIP !== 'None') return value;
+  const { selector } = spec;
+  const workload = ctx.objects.find(
+    (o) => o.kind === 'StatefulSet' && matches(selector, podTemplate(o)?.metadata?.labels ?? {}),
+  );
+  const container = podTemplate(workload as K8sObject)?.spec.containers.find((c) =>
+    c.ports?.some((p) => p.containerPort === port),
+  );
+  const ordinal = Number(pod.slice((workload?.metadata.name.length ?? 0) + 1));
+  const sentinels = ctx.backing.sentinels?.split(',') ?? [];
+  if (
+    workload &&
+    pod.startsWith(`${workload.metadata.name}-`) &&
+    container &&
+    /^redis[:@]/.test(container.image) &&
+    port === 26379 &&
+    sentinels.length > 0
+  )
+    return sentinels[ordinal % sentinels.length] as string;
+  ctx.problems.push(
+    `${name(owner)}: ${value} names a pod of Service ${serviceName}, which this test cannot stand in for`,
+  );
   return value;
 }
 
