@@ -83,7 +83,8 @@ function tail(started: Started): string {
  * environment the image's ENV plus the manifest's env (ConfigMaps as
  * rendered, absent Secrets from {@link SECRET_KEYS} and generated keys);
  * Service hostnames point at the containers run here and at the test's
- * Redis and PostgreSQL; every volume is a folder of `scratch`.
+ * Redis and PostgreSQL, sentinel pods (`REDIS_SENTINELS`) at its sentinel
+ * group; every volume is a folder of `scratch`.
  */
 export async function runRender(
   objects: K8sObject[],
@@ -475,20 +476,16 @@ function mapPodAddress(
   const workload = ctx.objects.find(
     (o) => o.kind === 'StatefulSet' && matches(selector, podTemplate(o)?.metadata?.labels ?? {}),
   );
-  const container = podTemplate(workload as K8sObject)?.spec.containers.find((c) =>
-    c.ports?.some((p) => p.containerPort === port),
-  );
-  const ordinal = Number(pod.slice((workload?.metadata.name.length ?? 0) + 1));
-  const sentinels = ctx.backing.sentinels?.split(',') ?? [];
-  if (
+  const prefix = `${workload?.metadata.name}-`;
+  const isSentinel =
     workload &&
-    pod.startsWith(`${workload.metadata.name}-`) &&
-    container &&
-    /^redis[:@]/.test(container.image) &&
-    port === 26379 &&
-    sentinels.length > 0
-  )
-    return sentinels[ordinal % sentinels.length] as string;
+    pod.startsWith(prefix) &&
+    podTemplate(workload)?.spec.containers.some(
+      (c) => /^redis[:@]/.test(c.image) && c.ports?.some((p) => p.containerPort === port && port === 26379),
+    );
+  const sentinels = ctx.backing.sentinels?.split(',') ?? [];
+  if (isSentinel && sentinels.length > 0)
+    return sentinels[Number(pod.slice(prefix.length)) % sentinels.length] as string;
   ctx.problems.push(
     `${name(owner)}: ${value} names a pod of Service ${serviceName}, which this test cannot stand in for`,
   );
