@@ -58,10 +58,15 @@ describe.each(OVERLAYS)('overlay %s: the findings stay fixed', (overlay) => {
   });
   it('no ingress rule admits every source; the gateway admits the ingress controller namespace only', () => {
     expect(checkIngressSources(renders[overlay])).toEqual([]);
-    type Rules = { ingress: { from: { namespaceSelector?: { matchLabels: Record<string, string> } }[] }[] };
+    type Labels = { matchLabels: Record<string, string> };
+    type Rules = { ingress: { from: { namespaceSelector?: Labels; podSelector?: Labels; ipBlock?: unknown }[] }[] };
     const gateway = workload(renders[overlay], 'NetworkPolicy', 'gateway').spec as unknown as Rules;
-    const sources = gateway.ingress.flatMap((r) => r.from.map((p) => p.namespaceSelector?.matchLabels));
-    expect(sources).toEqual([{ 'kubernetes.io/metadata.name': 'ingress-nginx' }]);
+    const peers = gateway.ingress.flatMap((r) => r.from);
+    // From outside the namespace: the ingress controller's only; inside it: audit (AUDIT_GATEWAY_JWKS_URL).
+    const outside = peers.filter((p) => p.namespaceSelector || p.ipBlock).map((p) => p.namespaceSelector?.matchLabels);
+    expect(outside).toEqual([{ 'kubernetes.io/metadata.name': 'ingress-nginx' }]);
+    const inside = peers.filter((p) => !p.namespaceSelector && !p.ipBlock).map((p) => p.podSelector?.matchLabels);
+    expect(inside).toEqual([{ app: 'audit' }]);
   });
 });
 
@@ -160,6 +165,20 @@ describe('the finding checks catch broken manifests', () => {
       'Deployment/audit container audit: egress to DATABASE_URL (Secret gatehouse-database) (port 5432) is not allowed',
       'Deployment/gateway container gateway: egress to UPSTREAMS=http://orders.shop:3000 (port 3000) is not allowed',
     ]);
+  });
+
+  it('services without egress to the sentinels REDIS_SENTINELS names, and a Redis exporter on loopback is fine', () => {
+    const objects = structuredClone(renders.prod);
+    for (const policy of ['gateway', 'auth', 'audit']) {
+      const spec = workload(objects, 'NetworkPolicy', policy).spec as { egress: unknown[] };
+      spec.egress = spec.egress.filter((rule) => !JSON.stringify(rule).includes('"redis-sentinel"'));
+    }
+    const problems = checkEgress(objects);
+    expect(problems).toContain(
+      'Deployment/auth container auth: egress to REDIS_SENTINELS=tcp://redis-sentinel-0.redis-sentinel-headless:26379 (port 26379) is not allowed',
+    );
+    expect(problems.filter((p) => /26379/.test(p))).toHaveLength(9);
+    expect(problems.filter((p) => !/26379/.test(p))).toEqual([]);
   });
 
   it('an ingress rule open to every source or to an unnamed namespace', () => {

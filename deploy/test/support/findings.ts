@@ -153,6 +153,14 @@ const SCHEME_PORTS: Record<string, number> = {
 /** Where an env var holding a Secret the operator creates points: its scheme's port, any host. */
 const SECRET_URL_PORTS: Record<string, number[]> = { DATABASE_URL: [5432], REDIS_URL: [6379] };
 
+/** The Service a host name resolves to in the namespace: `name`, or a pod of a headless Service (`pod.name`). */
+function serviceOfHost(objects: K8sObject[], host: string): K8sObject | undefined {
+  const labels = host.split('.');
+  if (labels.length === 1) return find(objects, 'Service', host);
+  const headless = labels.length === 2 ? find(objects, 'Service', labels[1] as string) : undefined;
+  return (headless?.spec as { clusterIP?: string } | undefined)?.clusterIP === 'None' ? headless : undefined;
+}
+
 /** Every destination a container's environment names: in-cluster Services by their pods, others by port. */
 function destinations(
   objects: K8sObject[],
@@ -170,10 +178,18 @@ function destinations(
         out.push({ what: `${entry.name} (Secret ${secretRef.name})`, port });
   }
   for (const [key, value] of env) {
-    for (const text of (value ?? '').match(/[a-z][a-z0-9+.-]*:\/\/[^\s,]+/gi) ?? []) {
+    const urls = (value ?? '').match(/[a-z][a-z0-9+.-]*:\/\/[^\s,]+/gi) ?? [];
+    // `host:port` lists such as REDIS_SENTINELS, read as TCP addresses.
+    const addresses = (value ?? '')
+      .split(',')
+      .filter((part) => /^[a-z0-9.-]+:\d+$/i.test(part))
+      .map((part) => `tcp://${part}`);
+    for (const text of [...urls, ...addresses]) {
       const url = new URL(text);
+      // Loopback stays inside the pod (a sidecar's own Redis): no NetworkPolicy applies.
+      if (/^(localhost|127\.[\d.]+|\[::1\])$/.test(url.hostname)) continue;
       const port = Number(url.port || SCHEME_PORTS[url.protocol]);
-      const service = url.hostname.includes('.') ? undefined : find(objects, 'Service', url.hostname);
+      const service = serviceOfHost(objects, url.hostname);
       if (!service) {
         out.push({ what: `${key}=${url.protocol}//${url.host}`, port });
         continue;

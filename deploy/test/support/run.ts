@@ -11,6 +11,8 @@ import { type Container, dataOf, find, matches, podTemplate } from './workloads.
 export interface Backing {
   redisUrl: string;
   databaseUrl: string;
+  /** `host:port,…` of a sentinel group monitoring `gatehouse`, for a render whose services use Sentinel. */
+  sentinels?: string;
 }
 
 /** Values for keys of Secrets the overlay expects the operator to create. */
@@ -81,7 +83,8 @@ function tail(started: Started): string {
  * environment the image's ENV plus the manifest's env (ConfigMaps as
  * rendered, absent Secrets from {@link SECRET_KEYS} and generated keys);
  * Service hostnames point at the containers run here and at the test's
- * Redis and PostgreSQL; every volume is a folder of `scratch`.
+ * Redis and PostgreSQL, sentinel pods (`REDIS_SENTINELS`) at its sentinel
+ * group; every volume is a folder of `scratch`.
  */
 export async function runRender(
   objects: K8sObject[],
@@ -407,6 +410,8 @@ function mapValue(ctx: Context, owner: K8sObject, value: string, mounts: Mount[]
     if (path && mountOf(value, mounts)?.operatorSecret && !existsSync(path)) writeKey(path);
     return path ?? value;
   }
+  const address = /^([a-z0-9-]+)\.([a-z0-9-]+):(\d+)$/i.exec(value);
+  if (address) return mapPodAddress(ctx, owner, value, address[1] as string, address[2] as string, Number(address[3]));
   const match = /^([a-z][a-z0-9+.-]*):\/\/(?:[^@/]*@)?([a-z0-9.-]+)(?::(\d+))?(\/.*)?$/i.exec(value);
   if (!match) return value;
   const [, scheme, host, portText, path = ''] = match as unknown as [
@@ -448,6 +453,42 @@ function mapValue(ctx: Context, owner: K8sObject, value: string, mounts: Mount[]
     if (/^postgres[:@]/.test(container.image)) return ctx.backing.databaseUrl;
   }
   ctx.problems.push(`${name(owner)}: ${value} names Service ${serviceName}, which this test cannot stand in for`);
+  return value;
+}
+
+/**
+ * `pod.headless-service:port` (REDIS_SENTINELS): a sentinel of the rendered
+ * group becomes the sentinel of the test's group with the pod's ordinal.
+ */
+function mapPodAddress(
+  ctx: Context,
+  owner: K8sObject,
+  value: string,
+  pod: string,
+  serviceName: string,
+  port: number,
+): string {
+  const spec = find(ctx.objects, 'Service', serviceName)?.spec as
+    | { clusterIP?: string; selector?: Record<string, string> }
+    | undefined;
+  if (spec?.clusterIP !== 'None') return value;
+  const { selector } = spec;
+  const workload = ctx.objects.find(
+    (o) => o.kind === 'StatefulSet' && matches(selector, podTemplate(o)?.metadata?.labels ?? {}),
+  );
+  const prefix = `${workload?.metadata.name}-`;
+  const isSentinel =
+    workload &&
+    pod.startsWith(prefix) &&
+    podTemplate(workload)?.spec.containers.some(
+      (c) => /^redis[:@]/.test(c.image) && c.ports?.some((p) => p.containerPort === port && port === 26379),
+    );
+  const sentinels = ctx.backing.sentinels?.split(',') ?? [];
+  if (isSentinel && sentinels.length > 0)
+    return sentinels[Number(pod.slice(prefix.length)) % sentinels.length] as string;
+  ctx.problems.push(
+    `${name(owner)}: ${value} names a pod of Service ${serviceName}, which this test cannot stand in for`,
+  );
   return value;
 }
 
