@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { freePort, waitFor } from '@gatehouse/runtime/testing';
@@ -492,9 +492,15 @@ function mapPodAddress(
   return value;
 }
 
-/** A generated Ed25519 private key (PKCS#8 PEM), as the operator's key Secrets hold. */
+/**
+ * A generated key, as the operator's key Secrets hold (docs/deploy.md): an
+ * Ed25519 private key (PKCS#8 PEM) for a `.pem` file, else 32 random bytes in
+ * base64 (`openssl rand -base64 32`, the MFA sealing key).
+ */
 function writeKey(path: string): void {
   mkdirSync(dirname(path), { recursive: true });
-  const { privateKey } = generateKeyPairSync('ed25519');
-  writeFileSync(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o440 });
+  const key = path.endsWith('.pem')
+    ? generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' })
+    : `${randomBytes(32).toString('base64')}\n`;
+  writeFileSync(path, key, { mode: 0o440 });
 }
