@@ -29,8 +29,9 @@ function findCommand(argv: string[]): Command | undefined {
 }
 
 /**
- * Puts the positionals after `--`, so a value that begins with `-` (a session
- * id is base64url, so one in 64 does) is taken as an argument, not an option.
+ * Puts the positionals after `--`, so a value that begins with `-` or `--` (a
+ * session id is base64url, so one in 64 does, one in 4,096 twice) is taken as
+ * an argument, not an option.
  */
 function positionalsLast(args: string[], options: Command['options'] = {}): string[] {
   const byShort = new Map(Object.entries(options).flatMap(([name, o]) => (o.short ? [[`-${o.short}`, name]] : [])));
@@ -42,7 +43,9 @@ function positionalsLast(args: string[], options: Command['options'] = {}): stri
       positionals.push(...args.slice(i + 1));
       break;
     }
-    if (arg === '-h' || byShort.has(arg) || arg.startsWith('--')) {
+    // `--name` is an option only when the command has it (a session id may begin with `--` too).
+    const long = arg.startsWith('--') ? (arg.slice(2).split('=')[0] as string) : undefined;
+    if (arg === '-h' || byShort.has(arg) || (long !== undefined && (long === 'help' || long in options))) {
       flags.push(arg);
       const name = byShort.get(arg) ?? arg.slice(2);
       if (options[name]?.type === 'string' && i + 1 < args.length) flags.push(args[++i] as string);

@@ -165,12 +165,15 @@ describe('gatehouse operations commands', { timeout: 90_000 }, () => {
     expect((await gatehouse(['sessions', 'revoke'])).code).toBe(64);
     expect((await gatehouse(['sessions', 'revoke', sid, '--user', 'bob'])).code).toBe(64);
     expect((await gatehouse(['sessions', 'revoke', sid])).code).toBe(3);
-    // A session id is base64url: one in 64 begins with "-", and is still an argument.
+    // A session id is base64url: one in 64 begins with "-", one in 4,096 with "--", and is still an argument.
     const other = await login('alice');
-    const dashed = `-${other.slice(1)}`;
-    await redis.rename(sessionKey(other), sessionKey(dashed));
-    expect((await gatehouse(['sessions', 'revoke', dashed])).code).toBe(0);
-    expect(await redis.exists(sessionKey(dashed))).toBe(0);
+    const dashed = [`-x${other.slice(2)}`, `--${other.slice(2)}`];
+    await redis.copy(sessionKey(other), sessionKey(dashed[1] as string));
+    await redis.rename(sessionKey(other), sessionKey(dashed[0] as string));
+    for (const sid of dashed) {
+      expect((await gatehouse(['sessions', 'revoke', sid])).code, sid).toBe(0);
+      expect(await redis.exists(sessionKey(sid))).toBe(0);
+    }
   });
 
   it('stream info reports length, group lag and pending, consumers and dead letters', async () => {
