@@ -13,8 +13,8 @@ import { createLogger, createPool, createRedis, migrate, waitForRedis } from '@g
 import { createTestDatabase, startRedis } from '@gatehouse/runtime/testing';
 import { AuthEventsConsumer } from '../services/audit/src/consumers/auth-events.consumer.js';
 import { chainHash } from '../services/audit/src/domain/canonical.js';
+import { toChained } from '../services/audit/src/domain/chain.js';
 import { MIGRATIONS_DIR } from '../services/audit/src/migrate.js';
-import { toChained } from '../services/audit/src/repositories/events.repository.js';
 import { cpuByCommand, cpuPerOperation } from './cpu.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 50_000);

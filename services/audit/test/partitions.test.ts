@@ -6,11 +6,11 @@ import type { AuthEvent } from '@gatehouse/contracts';
 import { createPool, migrate } from '@gatehouse/runtime';
 import { createTestDatabase } from '@gatehouse/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chainAfter } from '../src/domain/chain.js';
 import { verifyTrail } from '../src/domain/verify.js';
 import { MIGRATIONS_DIR, migrateAudit } from '../src/migrate.js';
 import { writeDigest } from '../src/repositories/digests.repository.js';
 import {
-  chainAfter,
   readChainHead,
   readyToInsert,
   type StoreBatchInput,

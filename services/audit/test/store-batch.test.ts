@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { chainAfter, headAfter, type IncomingEvent } from '../src/domain/chain.js';
 import { verifyTrail } from '../src/domain/verify.js';
-import {
-  chainAfter,
-  headAfter,
-  type IncomingEvent,
-  readChainHead,
-  readyToInsert,
-  storeBatch,
-} from '../src/repositories/events.repository.js';
+import { readChainHead, readyToInsert, storeBatch } from '../src/repositories/events.repository.js';
 import { createEnv, type Env, emptyTrail, fullEvent, storeDirect, testKeys } from './helpers.js';
 
 let env: Env;

@@ -1,16 +1,13 @@
 import { channel } from 'node:diagnostics_channel';
 import { AUTH_EVENTS_DEAD_STREAM, EVENT_FIELD } from '@gatehouse/contracts';
 import { type Logger, type Pool, type Redis, withLinkedSpan } from '@gatehouse/runtime';
+import { type ChainHead, chainAfter, headAfter, sameHead } from '../domain/chain.js';
 import {
   type BatchResult,
-  type ChainHead,
-  chainAfter,
   type DeadLetter,
-  headAfter,
   type ReadyBatch,
   readChainHead,
   readyToInsert,
-  sameHead,
   storeBatch,
 } from '../repositories/events.repository.js';
 import {

@@ -1,6 +1,7 @@
 import { EVENT_FIELD, parseAuthEvent } from '@gatehouse/contracts';
 import { unstorableReason } from '../domain/canonical.js';
-import type { DeadLetter, IncomingEvent } from '../repositories/events.repository.js';
+import type { IncomingEvent } from '../domain/chain.js';
+import type { DeadLetter } from '../repositories/events.repository.js';
 
 /** One entry as XREADGROUP / XAUTOCLAIM return it (fields null when the entry was deleted). */
 export type RawEntry = [id: string, fields: string[] | null];

@@ -1,13 +1,15 @@
-import type { AuthEvent } from '@gatehouse/contracts';
 import type { Pool, PoolClient } from '@gatehouse/runtime';
 import pg from 'pg';
-import { type ChainedEvent, chainHash, extraFields, GENESIS_HASH } from '../domain/canonical.js';
-
-/** One parsed stream entry ready to be stored. */
-export interface IncomingEvent {
-  streamId: string;
-  event: AuthEvent;
-}
+import { GENESIS_HASH } from '../domain/canonical.js';
+import {
+  type ChainedBatch,
+  type ChainHead,
+  chainAfter,
+  eventIdFixesPartition,
+  type HashedEvent,
+  headAfter,
+  type IncomingEvent,
+} from '../domain/chain.js';
 
 /** One entry that goes to the dead letters instead. */
 export interface DeadLetter {
@@ -19,73 +21,10 @@ export interface DeadLetter {
 
 /** What one batch transaction did. */
 export interface BatchResult {
-  stored: Array<ChainedEvent & { hash: Buffer }>;
+  stored: HashedEvent[];
   duplicates: number;
   /** The chain head this batch left (known when it had events to store). */
   head?: ChainHead;
-}
-
-/** The newest event of the chain: the next one gets `seq + 1` and chains from `hash`. */
-export interface ChainHead {
-  seq: number;
-  hash: Buffer;
-}
-
-/** A batch's events numbered and hashed after an assumed head, before its transaction runs. */
-export interface ChainedBatch {
-  from: ChainHead;
-  unique: IncomingEvent[];
-  stored: BatchResult['stored'];
-  prevs: Buffer[];
-}
-
-/** Numbers and hashes `events` (duplicates within them dropped) after `from`. */
-export function chainAfter(from: ChainHead, events: IncomingEvent[]): ChainedBatch {
-  const unique = distinct(events);
-  let { seq, hash: prev } = from;
-  const stored: BatchResult['stored'] = [];
-  const prevs: Buffer[] = [];
-  for (const item of unique) {
-    seq += 1;
-    const chained = toChained(item.event, seq);
-    const hash = chainHash(prev, chained);
-    prevs.push(prev);
-    stored.push(Object.assign(chained, { hash }));
-    prev = hash;
-  }
-  return { from, unique, stored, prevs };
-}
-
-/** The head a chained batch leaves behind once stored. */
-export function headAfter(batch: ChainedBatch): ChainHead {
-  const last = batch.stored.at(-1);
-  return last === undefined ? batch.from : { seq: last.seq, hash: last.hash };
-}
-
-/** Whether two heads are the same point of the chain. */
-export const sameHead = (a: ChainHead, b: ChainHead) => a.seq === b.seq && a.hash.equals(b.hash);
-
-/** A time already in the canonical form (`toISOString()`: UTC, milliseconds), as auth writes it. */
-const CANONICAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-/** Maps an envelope to the chained fields, before its seq is known. */
-export function toChained(event: AuthEvent, seq: number): ChainedEvent {
-  return {
-    seq,
-    eventId: event.id.toLowerCase(),
-    type: event.type,
-    version: event.version,
-    occurredAt: CANONICAL_TIME.test(event.occurredAt) ? event.occurredAt : new Date(event.occurredAt).toISOString(),
-    source: event.source,
-    subject: event.subject,
-    username: event.username,
-    sessionId: event.sessionId,
-    ip: event.ip,
-    userAgent: event.userAgent,
-    reason: event.reason,
-    traceparent: event.traceparent,
-    extra: extraFields(event),
-  };
 }
 
 const INSERT_COLUMNS = `INSERT INTO audit_events (seq, event_id, type, version, occurred_at, source, user_id, username,
@@ -94,7 +33,7 @@ SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::int[], $5::timest
   $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::jsonb[], $15::text[],
   $16::timestamptz[], $17::bytea[], $18::bytea[])`;
 
-// The partition key is part of every unique constraint: see eventIdFixesPartition for why this stays idempotent.
+// The partition key is part of every unique constraint: see eventIdFixesPartition (domain/chain.ts) for why this stays idempotent.
 const INSERT_EVENTS = `${INSERT_COLUMNS} ON CONFLICT (event_id, occurred_at) DO NOTHING`;
 
 // Rows only when the head moved; a duplicate event fails the whole statement (head included).
@@ -107,28 +46,6 @@ const UNIQUE_VIOLATION = '23505';
 
 /** Raised inside the transaction when the optimistic insert met an event already stored. */
 class DuplicatesFound extends Error {}
-
-/**
- * Whether the event's id is a UUIDv7 whose timestamp is its `occurredAt` (as
- * `createAuthEvent` makes every id). Then the id fixes the month partition,
- * and the unique `(event_id, occurred_at)` constraint is a unique event id: a
- * second copy always meets the first in the same partition. Any other event
- * is checked against every partition before it is stored.
- */
-export function eventIdFixesPartition(event: AuthEvent): boolean {
-  const hex = event.id.replaceAll('-', '');
-  return hex[12] === '7' && Number.parseInt(hex.slice(0, 12), 16) === Date.parse(event.occurredAt);
-}
-
-function distinct(incoming: IncomingEvent[]): IncomingEvent[] {
-  const seen = new Set<string>();
-  return incoming.filter((i) => {
-    const id = i.event.id.toLowerCase();
-    if (seen.has(id)) return false;
-    seen.add(id);
-    return true;
-  });
-}
 
 async function newEvents(client: PoolClient, incoming: IncomingEvent[]): Promise<IncomingEvent[]> {
   const ids = incoming.map((i) => i.event.id.toLowerCase());
@@ -147,7 +64,7 @@ async function newEvents(client: PoolClient, incoming: IncomingEvent[]): Promise
 
 /** The 18 column arrays of {@link INSERT_COLUMNS} for a chained batch. */
 function eventColumns({ unique, stored, prevs }: ChainedBatch, storedAt: Date): unknown[] {
-  const col = <T>(f: (e: BatchResult['stored'][number], i: number) => T) => stored.map(f);
+  const col = <T>(f: (e: HashedEvent, i: number) => T) => stored.map(f);
   const at = storedAt.toISOString();
   return [
     col((e) => e.seq),
