@@ -10,6 +10,7 @@ import {
   readyToInsert,
   storeBatch,
 } from '../repositories/events.repository.js';
+import { BatchPipeline } from './batch-pipeline.js';
 import {
   claimIdle,
   ensureGroup,
@@ -68,13 +69,10 @@ interface PreparedBatch extends SortedBatch {
   ready?: ReadyBatch;
 }
 
-/** `Promise.withResolvers()`, which Node 20 lacks. */
-function withResolvers(): { promise: Promise<void>; resolve: () => void } {
-  let resolve = () => {};
-  const promise = new Promise<void>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
+/** What storing a batch did: the events stored, and the entries dead-lettered (the batch's own and any PostgreSQL refused). */
+interface StoreOutcome {
+  stored: BatchResult['stored'];
+  deadLetters: DeadLetter[];
 }
 
 /** The `auth-events` consumer of the `audit` group. */
@@ -96,6 +94,10 @@ export class AuthEventsConsumer {
   private nextHead: ChainHead | undefined;
   /** The head the last stored batch left. */
   private storedHead: ChainHead | undefined;
+  private readonly pipeline = new BatchPipeline<RawEntry>(
+    () => this.readBlocking(),
+    () => !this.stopping,
+  );
   private readonly log: Logger;
 
   constructor(
@@ -129,79 +131,33 @@ export class AuthEventsConsumer {
     this.log.info({ removed }, 'audit consumer stopped');
   }
 
+  /**
+   * The read loop, as named steps: create the group when it is missing, claim
+   * abandoned entries every `claimIntervalMs`, replay this consumer's own
+   * pending entries until none are left, then consume new ones; after a
+   * failure, recover and replay again; on stop, finish what is in hand.
+   */
   private async run(): Promise<void> {
     let replayOwn = true;
     let lastClaim = 0;
-    // The next batch is read while the current one commits; its entries stay pending until handled.
-    let prefetch: Promise<RawEntry[]> | undefined;
-    // Batches not yet acknowledged, oldest first: the one being stored, and the one before
-    // while its XACK is on its way. The next batch is read, parsed, chained and serialized
-    // while one is stored, so the consumer's work overlaps PostgreSQL's; stores run one at a time.
-    let handling: Promise<void>[] = [];
-    let committed: Promise<unknown> = Promise.resolve();
-    const drain = async () => {
-      const settled = await Promise.allSettled(handling);
-      handling = [];
-      committed = Promise.resolve();
-      for (const result of settled) if (result.status === 'rejected') throw result.reason;
-    };
     while (!this.stopping) {
       try {
         if (this.status.state === 'starting' || this.groupMissing) await this.createGroup();
         if (Date.now() - lastClaim >= this.options.claimIntervalMs) {
-          await drain();
           await this.claimAbandoned();
           lastClaim = Date.now();
         }
-        if (replayOwn) {
-          const own = await this.readOwn(this.status.state === 'starting');
-          if (own.entries.length === 0) replayOwn = false;
-          else await this.handle(this.prepare(own.entries, own.deliveries));
-        } else {
-          const entries = await (prefetch ?? this.readBlocking());
-          prefetch = undefined;
-          if (entries.length > 0) {
-            if (!this.stopping) prefetch = this.readBlocking();
-            if (this.nextHead === undefined) {
-              await drain();
-              this.nextHead = this.storedHead ?? (await readChainHead(this.deps.pool));
-            }
-            const batch = this.prepare(entries);
-            await committed;
-            if (handling.length === 2) await handling.shift();
-            const { promise: stored, resolve: inDatabase } = withResolvers();
-            const handled = this.handle(batch, inDatabase);
-            handled.catch(() => undefined);
-            handling.push(handled);
-            committed = Promise.race([stored, handled]);
-            // Its failure is reported by `handling`; this copy must not count as unhandled.
-            committed.catch(() => undefined);
-          } else {
-            await drain();
-          }
-        }
+        if (replayOwn) replayOwn = await this.replayOwnPending();
+        else await this.consumeNew();
         if (this.status.state !== 'running') this.log.info('audit consumer running');
         this.status.state = 'running';
         this.status.lastError = null;
       } catch (err) {
-        await drain().catch(() => undefined);
-        this.nextHead = undefined;
-        this.storedHead = undefined;
-        if (this.stopping) break;
-        this.status.state = this.status.state === 'starting' ? 'starting' : 'paused';
-        this.status.lastError = (err as Error).message;
-        if (isGroupMissing(err)) this.groupMissing = true;
-        this.log.warn({ err }, 'audit consumption paused');
-        await prefetch?.catch(() => undefined);
-        prefetch = undefined;
-        await this.waitUntilHealthy();
+        await this.recover(err);
         replayOwn = true;
       }
     }
-    await drain().catch((err) => this.log.warn({ err }, 'last batch left pending'));
-    const rest = await prefetch?.catch(() => []);
-    if (rest && rest.length > 0)
-      await this.handle(this.prepare(rest)).catch((err) => this.log.warn({ err }, 'last batch left pending'));
+    await this.finish();
   }
 
   /** Creates the group (at start, or again after Redis lost it: see {@link ensureGroup} for the position). */
@@ -212,14 +168,63 @@ export class AuthEventsConsumer {
   }
 
   /**
-   * Re-reads this consumer's own pending entries. Delivery counts are checked
-   * only at start-up (a crash loop on one entry), not after an outage, when a
-   * replay says nothing about the entry itself.
+   * Stores one batch of this consumer's own pending entries (delivered before
+   * a crash or an outage). Delivery counts are checked only at start-up (a
+   * crash loop on one entry), not after an outage, when a replay says nothing
+   * about the entry itself.
+   *
+   * @returns false when none were left
    */
-  private async readOwn(atStartUp: boolean): Promise<{ entries: RawEntry[]; deliveries?: Map<string, number> }> {
-    const entries = await readOwnPending(this.deps.blocking, this.options.ref, this.options.batchSize);
-    if (!atStartUp || entries.length === 0) return { entries };
-    return { entries, deliveries: await pendingDeliveries(this.deps.redis, this.options.ref, entries) };
+  private async replayOwnPending(): Promise<boolean> {
+    const { ref, batchSize } = this.options;
+    const entries = await readOwnPending(this.deps.blocking, ref, batchSize);
+    if (entries.length === 0) return false;
+    const atStartUp = this.status.state === 'starting';
+    const deliveries = atStartUp ? await pendingDeliveries(this.deps.redis, ref, entries) : undefined;
+    await this.handle(this.prepare(entries, deliveries));
+    return true;
+  }
+
+  /**
+   * Takes the next batch of new entries (read ahead while the batch before
+   * was handled) and hands it to the pipeline, chained after the head the
+   * batches before it will leave; that head is read again when unknown.
+   */
+  private async consumeNew(): Promise<void> {
+    const entries = await this.pipeline.next();
+    if (entries.length === 0) return await this.pipeline.drain();
+    if (this.nextHead === undefined) {
+      await this.pipeline.drain();
+      this.nextHead = this.storedHead ?? (await readChainHead(this.deps.pool));
+    }
+    const batch = this.prepare(entries);
+    await this.pipeline.push((committed) => this.handle(batch, committed));
+  }
+
+  /**
+   * After a failure: waits for the batches in flight, forgets the chain head,
+   * and backs off until PostgreSQL and Redis answer. What was read and not
+   * stored stays pending, and is replayed next.
+   */
+  private async recover(err: unknown): Promise<void> {
+    await this.pipeline.drain().catch(() => undefined);
+    this.nextHead = undefined;
+    this.storedHead = undefined;
+    if (this.stopping) return;
+    this.status.state = this.status.state === 'starting' ? 'starting' : 'paused';
+    this.status.lastError = (err as Error).message;
+    if (isGroupMissing(err)) this.groupMissing = true;
+    this.log.warn({ err }, 'audit consumption paused');
+    await this.pipeline.takeReadAhead();
+    await this.waitUntilHealthy();
+  }
+
+  /** On stop: finishes the batches in flight and the one read ahead; what fails stays pending. */
+  private async finish(): Promise<void> {
+    const leftPending = (err: unknown) => this.log.warn({ err }, 'last batch left pending');
+    await this.pipeline.drain().catch(leftPending);
+    const rest = await this.pipeline.takeReadAhead();
+    if (rest.length > 0) await this.handle(this.prepare(rest)).catch(leftPending);
   }
 
   private async readBlocking(): Promise<RawEntry[]> {
@@ -233,7 +238,9 @@ export class AuthEventsConsumer {
     }
   }
 
+  /** Waits for the batches in flight, then claims and stores entries another consumer left pending too long. */
   private async claimAbandoned(): Promise<void> {
+    await this.pipeline.drain();
     let start = '0-0';
     do {
       const page = await claimIdle(this.deps.redis, this.options.ref, {
@@ -272,49 +279,59 @@ export class AuthEventsConsumer {
     const started = performance.now();
     const traceparents = batch.events.map((e) => e.event.traceparent);
     const attributes = { 'messaging.system': 'redis', 'messaging.batch.message_count': batch.entries };
-    const result = await withLinkedSpan('auth-events process', traceparents, attributes, () => this.store(batch));
+    const { stored, deadLetters } = await withLinkedSpan('auth-events process', traceparents, attributes, () =>
+      this.store(batch),
+    );
     committed?.();
     const seconds = (performance.now() - started) / 1000;
-    const message: BatchMessage = { entries: batch.entries, stored: result.stored.length, seconds };
+    const message: BatchMessage = { entries: batch.entries, stored: stored.length, seconds };
     if (batchChannel.hasSubscribers) batchChannel.publish(message);
     const { redis } = this.deps;
     const pipeline = redis.pipeline();
-    for (const dead of batch.deadLetters) {
+    for (const dead of deadLetters) {
       const fields = [EVENT_FIELD, dead.payload ?? '', 'reason', dead.reason, 'streamId', dead.streamId];
       pipeline.xadd(this.options.deadStream ?? AUTH_EVENTS_DEAD_STREAM, 'MAXLEN', '~', 100_000, '*', ...fields);
     }
     pipeline.xack(this.options.ref.stream, this.options.ref.group, ...batch.ids);
     const replies = await pipeline.exec();
     for (const [err] of replies ?? []) if (err) throw err;
-    this.status.stored += result.stored.length;
-    if (batch.deadLetters.length > 0) {
-      this.log.warn({ dead: batch.deadLetters.map((d) => ({ id: d.streamId, reason: d.reason })) }, 'dead-lettered');
+    this.status.stored += stored.length;
+    if (deadLetters.length > 0) {
+      this.log.warn({ dead: deadLetters.map((d) => ({ id: d.streamId, reason: d.reason })) }, 'dead-lettered');
     }
-    if (result.stored.length > 0) this.deps.onStored?.(result.stored);
+    if (stored.length > 0) this.deps.onStored?.(stored);
   }
 
-  private async store(batch: PreparedBatch): Promise<BatchResult> {
-    const consumer = this.options.ref.consumer;
+  /** Stores a batch in one transaction; when PostgreSQL refuses a row, {@link storeOneByOne}. */
+  private async store(batch: PreparedBatch): Promise<StoreOutcome> {
     try {
-      const result = await storeBatch(this.deps.pool, { ...batch, consumer, now: new Date() });
+      const result = await storeBatch(this.deps.pool, {
+        ...batch,
+        consumer: this.options.ref.consumer,
+        now: new Date(),
+      });
       this.storedHead = result.head ?? this.storedHead;
       // Chained after another head than the real one: the batches chained after this one are too.
       if (batch.ready && !(result.head && sameHead(result.head, headAfter(batch.ready.chain))))
         this.nextHead = undefined;
-      return result;
+      return { stored: result.stored, deadLetters: batch.deadLetters };
     } catch (err) {
       this.storedHead = undefined;
       this.nextHead = undefined;
       if (!isDataError(err)) throw err;
     }
-    // PostgreSQL refused some row: store one by one so only the bad ones become dead letters.
-    const total: BatchResult = { stored: [], duplicates: 0 };
+    return await this.storeOneByOne(batch);
+  }
+
+  /** Stores a batch's events one by one, so only the rows PostgreSQL refuses become dead letters. */
+  private async storeOneByOne(batch: PreparedBatch): Promise<StoreOutcome> {
+    const consumer = this.options.ref.consumer;
+    const stored: BatchResult['stored'] = [];
     const refused: DeadLetter[] = [...batch.deadLetters];
     for (const item of batch.events) {
       try {
         const one = await storeBatch(this.deps.pool, { events: [item], deadLetters: [], consumer, now: new Date() });
-        total.stored.push(...one.stored);
-        total.duplicates += one.duplicates;
+        stored.push(...one.stored);
       } catch (err) {
         if (!isDataError(err)) throw err;
         const reason = `refused by PostgreSQL: ${(err as Error).message}`;
@@ -322,8 +339,7 @@ export class AuthEventsConsumer {
       }
     }
     await storeBatch(this.deps.pool, { events: [], deadLetters: refused, consumer, now: new Date() });
-    batch.deadLetters.splice(0, batch.deadLetters.length, ...refused);
-    return total;
+    return { stored, deadLetters: refused };
   }
 
   private async waitUntilHealthy(): Promise<void> {
