@@ -26,6 +26,7 @@ LANGUAGE sql AS $$
    WHERE type IN ('auth.login.succeeded', 'auth.login.failed', 'auth.login.rate_limited')
      AND occurred_at >= lo AND occurred_at < hi
    GROUP BY 1
+   ORDER BY 1 -- the heap in time order, as the trigger writes it: a range reads few pages
   ON CONFLICT (minute) DO UPDATE SET succeeded = m.succeeded + excluded.succeeded,
     failed = m.failed + excluded.failed, rate_limited = m.rate_limited + excluded.rate_limited;
 $$;
@@ -69,3 +70,4 @@ CREATE TRIGGER audit_login_minutes_truncate AFTER TRUNCATE ON audit_events
   FOR EACH STATEMENT EXECUTE FUNCTION audit_login_minutes_clear();
 
 SELECT audit_login_minutes_recount('-infinity', 'infinity');
+ANALYZE audit_login_minutes;
