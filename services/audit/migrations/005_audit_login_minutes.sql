@@ -12,12 +12,14 @@ CREATE TABLE audit_login_minutes (
 -- Counts the minutes of [lo, hi) (multiples of 60 s, or ±infinity) again from
 -- audit_events: the backfill below, applyRetention after it dropped months
 -- and deleted events, and bench:trail after it attached generated months.
--- Adds rather than overwrites on conflict: a row a concurrent insert made
--- after the DELETE holds only events this statement's snapshot did not see.
+-- The lock waits for inserters that already counted into the rollup to commit
+-- (so their events are seen) and holds new ones off until this transaction
+-- ends; readers are not blocked.
 CREATE FUNCTION audit_login_minutes_recount(lo timestamptz, hi timestamptz) RETURNS void
 LANGUAGE sql AS $$
+  LOCK TABLE audit_login_minutes IN EXCLUSIVE MODE;
   DELETE FROM audit_login_minutes WHERE minute >= lo AND minute < hi;
-  INSERT INTO audit_login_minutes AS m (minute, succeeded, failed, rate_limited)
+  INSERT INTO audit_login_minutes (minute, succeeded, failed, rate_limited)
   SELECT date_bin('1 minute', occurred_at, timestamptz 'epoch'),
          count(*) FILTER (WHERE type = 'auth.login.succeeded'),
          count(*) FILTER (WHERE type = 'auth.login.failed'),
@@ -26,9 +28,7 @@ LANGUAGE sql AS $$
    WHERE type IN ('auth.login.succeeded', 'auth.login.failed', 'auth.login.rate_limited')
      AND occurred_at >= lo AND occurred_at < hi
    GROUP BY 1
-   ORDER BY 1 -- the heap in time order, as the trigger writes it: a range reads few pages
-  ON CONFLICT (minute) DO UPDATE SET succeeded = m.succeeded + excluded.succeeded,
-    failed = m.failed + excluded.failed, rate_limited = m.rate_limited + excluded.rate_limited;
+   ORDER BY 1; -- the heap in time order, as the trigger writes it: a range reads few pages
 $$;
 
 -- Every insert into audit_events adds its logins in the same transaction (the
