@@ -252,3 +252,20 @@ const ANN = { userId: 'auditor-1', username: 'ann', sessionId: 's-ann', roles: [
 /** An auditor, as the gateway forwards one; its assertion is re-signed every 20 s, as the gateway would. */
 export const AUDITOR: Record<string, string> = await asserted(ANN);
 setInterval(async () => Object.assign(AUDITOR, await asserted(ANN)), 20_000).unref();
+
+/** Minutes where `audit_login_minutes` differs from a count over `audit_events`: none when the rollup is right. */
+export async function rollupDrift(pool: Pool) {
+  const { rows } = await pool.query(`
+    WITH counted AS (
+      SELECT date_bin('1 minute', occurred_at, timestamptz 'epoch') AS minute,
+             count(*) FILTER (WHERE type = 'auth.login.succeeded')::int AS succeeded,
+             count(*) FILTER (WHERE type = 'auth.login.failed')::int AS failed,
+             count(*) FILTER (WHERE type = 'auth.login.rate_limited')::int AS rate_limited
+        FROM audit_events
+       WHERE type IN ('auth.login.succeeded', 'auth.login.failed', 'auth.login.rate_limited')
+       GROUP BY 1)
+    SELECT minute, to_json(c) AS events, to_json(r) AS rollup
+      FROM counted c FULL JOIN audit_login_minutes r USING (minute)
+     WHERE (c.succeeded, c.failed, c.rate_limited) IS DISTINCT FROM (r.succeeded, r.failed, r.rate_limited)`);
+  return rows;
+}

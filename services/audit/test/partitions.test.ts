@@ -17,7 +17,7 @@ import {
   storeBatch,
 } from '../src/repositories/events.repository.js';
 import { applyRetention, ensurePartitions, monthStart } from '../src/repositories/retention.repository.js';
-import { createEnv, type Env, emptyTrail, fullEvent, logger, testKeys } from './helpers.js';
+import { createEnv, type Env, emptyTrail, fullEvent, logger, rollupDrift, testKeys } from './helpers.js';
 
 let env: Env;
 const keys = testKeys();
@@ -58,6 +58,8 @@ const partitions = async () =>
         WHERE i.inhparent = 'audit_events'::regclass ORDER BY 1`,
     )
   ).rows.map((r) => r.name);
+const loginMinutes = async () =>
+  (await env.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_login_minutes')).rows[0]?.n;
 const partitionOf = (d: Date) => `audit_events_${d.toISOString().slice(0, 7).replace('-', '_')}`;
 
 describe('audit_events partitioned by month', () => {
@@ -87,7 +89,7 @@ describe('audit_events partitioned by month', () => {
         rows: [{ t: null }],
       });
 
-      expect(await migrateAudit(pool)).toEqual([4]);
+      expect(await migrateAudit(pool)).toEqual([4, 5]);
 
       const after = await pool.query('SELECT * FROM audit_events ORDER BY seq');
       expect(after.rows).toEqual(before.rows);
@@ -100,6 +102,12 @@ describe('audit_events partitioned by month', () => {
         { t: 'audit_events_2025_12', n: 1 },
         { t: 'audit_events_2026_01', n: 21 },
       ]);
+      // Migration 005 counted the existing logins into the per-minute rollup.
+      expect(await rollupDrift(pool)).toEqual([]);
+      const minutes = await pool.query<{ n: number; failed: number }>(
+        'SELECT count(*)::int AS n, sum(failed)::int AS failed FROM audit_login_minutes',
+      );
+      expect(minutes.rows).toEqual([{ n: 52, failed: 52 }]);
     } finally {
       await pool.end();
       await Promise.all([db.drop(), rm(dir, { recursive: true, force: true })]);
@@ -156,6 +164,7 @@ describe('audit_events partitioned by month', () => {
     await writeDigest(env.pool, keys); // 11..20
     await store(inMonth(m1, 3, 200)); // 21..23, not sealed yet
     expect(await rowsPerTable()).toEqual({ [partitionOf(m0)]: 11, [partitionOf(m1)]: 12 });
+    expect(await loginMinutes()).toBe(23);
 
     // Month m0 has ended: it goes, except seq 16 (after the cut), which waits in the default partition.
     const first = await applyRetention(env.pool, keys, { days: 0, now: new Date(m1.getTime() + HOUR) });
@@ -164,17 +173,23 @@ describe('audit_events partitioned by month', () => {
     expect(await rowsPerTable()).toEqual({ audit_events_default: 1, [partitionOf(m1)]: 12 });
     expect(await seqs()).toEqual(Array.from({ length: 13 }, (_, i) => 11 + i));
     expect(await verifyTrail(env.pool, keys.publicKey)).toMatchObject({ ok: true, checkedEvents: 13, headSeq: 23 });
+    // The per-minute login counts went with the month, except seq 16's, copied back once.
+    expect(await rollupDrift(env.pool)).toEqual([]);
+    expect(await loginMinutes()).toBe(13);
 
     // Month m1 too: the cut ends on the last digest (20), so 21..23 move to the default partition.
     const second = await applyRetention(env.pool, keys, { days: 0, now: new Date(m2.getTime() + HOUR) });
     expect(second).toEqual({ removed: 10, throughSeq: 20, dropped: [partitionOf(m1)] });
     expect(await rowsPerTable()).toEqual({ audit_events_default: 3 });
     expect(await verifyTrail(env.pool, keys.publicKey)).toMatchObject({ ok: true, checkedEvents: 3, headSeq: 23 });
+    expect(await rollupDrift(env.pool)).toEqual([]);
+    expect(await loginMinutes()).toBe(3);
 
     await writeDigest(env.pool, keys); // 21..23
     const third = await applyRetention(env.pool, keys, { days: 0, now: new Date(m2.getTime() + HOUR) });
     expect(third).toEqual({ removed: 3, throughSeq: 23, dropped: [] });
     expect(await seqs()).toEqual([]);
+    expect(await loginMinutes()).toBe(0);
     expect(await verifyTrail(env.pool, keys.publicKey)).toMatchObject({ ok: true, checkedEvents: 0, headSeq: 23 });
     const cuts = await env.pool.query('SELECT through_seq::int AS s, removed::int AS n FROM audit_retention_cuts');
     expect(cuts.rows).toEqual([

@@ -88,7 +88,8 @@ async function dropPartitionsBefore(client: PoolClient, cutoff: Date, throughSeq
  * one transaction records a signed cut (seq, chain hash there, the digest),
  * detaches and drops the expired month partitions and deletes the rest of
  * the prefix (rows the default partition holds), so `verify` resumes from
- * the cut and still passes.
+ * the cut and still passes. The per-minute login counts before the cutoff
+ * (`audit_login_minutes`) are counted again in the same transaction.
  *
  * @example
  * ```ts
@@ -139,6 +140,8 @@ export async function applyRetention(
       throughSeq,
       cutoff,
     ]);
+    // The login rollup (migration 005) follows inserts only: count again what is left before the cutoff.
+    await client.query('SELECT audit_login_minutes_recount($1, $2)', ['-infinity', cutoff]);
     // The walk proved seq after+1..throughSeq gap-free, so that is what went.
     const removed = throughSeq - after;
     const body: CutBody = { throughSeq, headHash: d.head_hash, digestHash: d.digest_hash };
