@@ -46,8 +46,21 @@ const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null
 /**
  * The one list of envelope fields, in order. The envelope schema, the stored
  * event view, the `audit_events` columns, the chain hash input and the CSV
- * export columns all derive from it: a new field is one entry here (with
- * `canonical: 'extra'`) plus its column in a migration.
+ * export columns all derive from it: a new field is one entry here (optional
+ * in the envelope, so producers that do not send it stay valid, with a
+ * nullable `stored` schema and `canonical: 'extra'`) plus its column in a
+ * migration (docs/audit.md#one-field-list).
+ *
+ * @example
+ * ```ts
+ * deviceId: {
+ *   envelope: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+ *   stored: Type.Union([Type.String(), Type.Null()]),
+ *   column: 'device_id',
+ *   columnType: 'text',
+ *   canonical: 'extra',
+ * },
+ * ```
  */
 export const AUTH_EVENT_FIELDS = {
   id: {

@@ -48,15 +48,16 @@ export function canonicalJson(value: unknown): string {
  */
 export function canonicalEvent(e: ChainedEvent): string {
   const fields = e as unknown as Record<string, unknown>;
-  const values = IN_ARRAY.map(({ name, columnType }) =>
-    columnType === 'uuid' ? String(fields[name]).toLowerCase() : fields[name],
-  );
-  const fixed = JSON.stringify(['gatehouse.audit.event.v1', e.seq, ...values]);
-  let extra = e.extra;
-  for (const f of IN_EXTRA) {
-    const value = fields[f.name];
-    if (value !== null && value !== undefined) extra = { ...extra, [f.name]: value };
+  const values: unknown[] = ['gatehouse.audit.event.v1', e.seq];
+  for (const { name, columnType } of IN_ARRAY) {
+    values.push(columnType === 'uuid' ? String(fields[name]).toLowerCase() : fields[name]);
   }
+  let extra = e.extra;
+  for (const { name } of IN_EXTRA) {
+    const value = fields[name];
+    if (value !== null && value !== undefined) extra = { ...extra, [name]: value };
+  }
+  const fixed = JSON.stringify(values);
   return `${fixed.slice(0, -1)},${extra === null ? 'null' : canonicalJson(extra)}]`;
 }
 
