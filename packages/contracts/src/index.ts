@@ -4,7 +4,6 @@ export type { AuthEvent, AuthEventInput, MfaFactor, ParseResult } from './events
 export {
   AUTH_EVENT_FIELD_LIST,
   AUTH_EVENT_REASONS,
-  AUTH_EVENT_STORED_PROPERTIES,
   AuthEventSchema,
   createAuthEvent,
   MFA_FACTORS,
