@@ -51,7 +51,7 @@ async function reset() {
   await pool.query("UPDATE audit_chain_head SET seq = 0, hash = decode(repeat('00', 32), 'hex')");
 }
 
-let onStored: (rows: Array<{ eventId: string }>) => void = () => undefined;
+let onStored: (rows: Array<{ id: string }>) => void = () => undefined;
 const consumer = (name = 'bench') =>
   new AuthEventsConsumer(
     { redis, blocking, pool, logger, onStored: (rows) => onStored(rows) },
@@ -119,7 +119,7 @@ async function rawRound() {
         $16::timestamptz[], $17::bytea[], $18::bytea[])`,
       [
         col((r) => r.seq),
-        col((r) => r.eventId),
+        col((r) => r.id),
         col((r) => r.type),
         col((r) => r.version),
         col((r) => r.occurredAt),
@@ -169,7 +169,7 @@ const lags: number[] = [];
 onStored = (stored) => {
   const now = performance.now();
   for (const r of stored) {
-    const t = sentAt.get(r.eventId);
+    const t = sentAt.get(r.id);
     if (t !== undefined) lags.push(now - t);
   }
 };

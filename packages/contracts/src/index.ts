@@ -1,14 +1,16 @@
 export type { ErrorBody, ErrorCode } from './errors.js';
 export { ERROR_STATUS, GatehouseError } from './errors.js';
-export type { AuthEvent, AuthEventInput, AuthEventType, MfaFactor, ParseResult } from './events/envelope.js';
+export type { AuthEvent, AuthEventInput, MfaFactor, ParseResult } from './events/envelope.js';
 export {
+  AUTH_EVENT_FIELD_LIST,
   AUTH_EVENT_REASONS,
-  AUTH_EVENT_TYPES,
   AuthEventSchema,
   createAuthEvent,
   MFA_FACTORS,
   parseAuthEvent,
 } from './events/envelope.js';
+export type { AuthEventColumnType, AuthEventField, AuthEventFieldName, AuthEventType } from './events/fields.js';
+export { AUTH_EVENT_FIELDS, AUTH_EVENT_TYPES } from './events/fields.js';
 export { isInstant } from './events/formats.js';
 export type {
   AuditEventFilters,

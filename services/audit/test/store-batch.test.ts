@@ -60,7 +60,7 @@ describe('storing a batch chained in advance', () => {
     await store(events.slice(0, 2));
     const chain = chainAfter({ seq: 2, hash: (await readChainHead(env.pool)).hash }, events);
     const result = await store(events, readyToInsert(chain, new Date()));
-    expect(result.stored.map((e) => e.eventId)).toEqual(events.slice(2).map((e) => e.event.id.toLowerCase()));
+    expect(result.stored.map((e) => e.id)).toEqual(events.slice(2).map((e) => e.event.id.toLowerCase()));
     expect(result.duplicates).toBe(2);
     expect(await storedSeqs()).toEqual([1, 2, 3, 4]);
     expect((await verifyTrail(env.pool, keys.publicKey)).ok).toBe(true);

@@ -84,7 +84,7 @@ describe('verify', () => {
     expect(report.failure).toMatchObject({
       kind: 'event_changed',
       seq: 25,
-      eventId: row.eventId,
+      eventId: row.id,
       fromSeq: 21,
       toSeq: 30,
     });
@@ -135,7 +135,7 @@ describe('verify', () => {
     const prev = Buffer.alloc(32);
     const event = {
       seq: 1,
-      eventId: '0190d1e2-0000-7000-8000-000000000001',
+      id: '0190d1e2-0000-7000-8000-000000000001',
       type: 'auth.logout',
       version: 1,
       occurredAt: '2025-01-01T00:00:00.000Z',

@@ -1,27 +1,10 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, type TProperties, type TSchema, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { v7 as uuidv7 } from 'uuid';
+import { AUTH_EVENT_FIELDS, type AuthEventField, type AuthEventFieldName } from './fields.js';
 import { registerFormats } from './formats.js';
 
 registerFormats();
-
-/** Every auth event type. New types are added, never changed. */
-export const AUTH_EVENT_TYPES = [
-  'auth.login.succeeded',
-  'auth.login.failed',
-  'auth.login.rate_limited',
-  'auth.logout',
-  'auth.sessions.revoked',
-  'auth.mfa.enrolled',
-  'auth.mfa.removed',
-  'auth.mfa.succeeded',
-  'auth.mfa.failed',
-  'auth.mfa.recovery_used',
-  'auth.mfa.challenge_expired',
-] as const;
-
-/** One of {@link AUTH_EVENT_TYPES}. */
-export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];
 
 /** Why a login failed or an attempt was refused. */
 export const AUTH_EVENT_REASONS = [
@@ -56,36 +39,44 @@ export const MFA_FACTORS = ['totp', 'passkey', 'recovery'] as const;
 /** One of {@link MFA_FACTORS}. */
 export type MfaFactor = (typeof MFA_FACTORS)[number];
 
-const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
+type Fields = typeof AUTH_EVENT_FIELDS;
+type EnvelopeProperties = { [K in keyof Fields]: Fields[K]['envelope'] };
+type StoredProperties = { [K in keyof Fields]: Fields[K] extends { stored: infer S } ? S : Fields[K]['envelope'] };
+
+/** {@link AUTH_EVENT_FIELDS} as a list in table order, each field with its name. */
+export const AUTH_EVENT_FIELD_LIST: ReadonlyArray<AuthEventField & { name: AuthEventFieldName }> = Object.entries(
+  AUTH_EVENT_FIELDS,
+).map(([name, field]) => ({ ...(field as AuthEventField), name: name as AuthEventFieldName }));
+
+function properties<T extends TProperties>(pick: (field: AuthEventField) => TSchema): T {
+  return Object.fromEntries(AUTH_EVENT_FIELD_LIST.map((field) => [field.name, pick(field)])) as T;
+}
+
+/** The schema of every field in a stored event (wider than the envelope's), in table order. */
+export const AUTH_EVENT_STORED_PROPERTIES = properties<StoredProperties>((f) => f.stored ?? f.envelope);
 
 /**
- * The JSON envelope of every entry in `auth-events`. A consumer ignores
- * fields it does not know, so extra properties are allowed.
+ * The JSON envelope of every entry in `auth-events`: the fields of
+ * {@link AUTH_EVENT_FIELDS}. A consumer ignores fields it does not know, so
+ * extra properties are allowed.
  */
 export const AuthEventSchema = Type.Object(
+  properties<EnvelopeProperties>((f) => f.envelope),
   {
-    id: Type.String({ format: 'uuid', description: 'UUIDv7, unique per event' }),
-    type: Type.Union(AUTH_EVENT_TYPES.map((t) => Type.Literal(t))),
-    version: Type.Literal(1),
-    occurredAt: Type.String({ format: 'date-time' }),
-    source: Type.String({ minLength: 1, description: 'the emitting service' }),
-    subject: Nullable(Type.String({ description: 'user id' })),
-    username: Nullable(Type.String()),
-    sessionId: Nullable(Type.String()),
-    ip: Nullable(Type.String()),
-    userAgent: Nullable(Type.String()),
-    reason: Nullable(Type.String()),
-    traceparent: Nullable(Type.String()),
+    additionalProperties: true,
   },
-  { additionalProperties: true },
 );
 
 /** An auth event envelope. */
 export type AuthEvent = Static<typeof AuthEventSchema>;
 
+/** The fields createAuthEvent fills in (id, version, time) or requires (type, source); the rest default to null. */
+const GIVEN = new Set<string>(['id', 'version', 'occurredAt', 'type', 'source']);
+const OPTIONAL_FIELDS = AUTH_EVENT_FIELD_LIST.filter((f) => !GIVEN.has(f.name)).map((f) => f.name);
+
 /** The fields a producer supplies; id, version and time are filled in. */
 export type AuthEventInput = Pick<AuthEvent, 'type' | 'source'> &
-  Partial<Pick<AuthEvent, 'subject' | 'username' | 'sessionId' | 'ip' | 'userAgent' | 'reason' | 'traceparent'>>;
+  Partial<Omit<AuthEvent, 'id' | 'version' | 'occurredAt' | 'type' | 'source'>>;
 
 const checker = TypeCompiler.Compile(AuthEventSchema);
 
@@ -98,20 +89,16 @@ const checker = TypeCompiler.Compile(AuthEventSchema);
  * ```
  */
 export function createAuthEvent(input: AuthEventInput, now: Date = new Date()): AuthEvent {
-  return {
+  const event = {
     id: uuidv7({ msecs: now.getTime() }),
     type: input.type,
     version: 1,
     occurredAt: now.toISOString(),
     source: input.source,
-    subject: input.subject ?? null,
-    username: input.username ?? null,
-    sessionId: input.sessionId ?? null,
-    ip: input.ip ?? null,
-    userAgent: input.userAgent ?? null,
-    reason: input.reason ?? null,
-    traceparent: input.traceparent ?? null,
-  };
+  } as AuthEvent;
+  for (const name of OPTIONAL_FIELDS)
+    (event as Record<string, unknown>)[name] = input[name as keyof AuthEventInput] ?? null;
+  return event;
 }
 
 /** The outcome of {@link parseAuthEvent}: the event, or a reason naming the field. */

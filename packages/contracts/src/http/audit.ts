@@ -1,5 +1,6 @@
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
-import { AUTH_EVENT_TYPES } from '../events/envelope.js';
+import { type Static, type TProperties, type TSchema, Type } from '@sinclair/typebox';
+import { AUTH_EVENT_STORED_PROPERTIES } from '../events/envelope.js';
+import { AUTH_EVENT_TYPES } from '../events/fields.js';
 import { PLAIN_TEXT_PATTERN } from '../username.js';
 
 /** A filter value: bounded, and never a control character (PostgreSQL refuses NUL in text). */
@@ -35,22 +36,19 @@ export const AuditEventsQuerySchema = Type.Composite(
 /** An audit event list query. */
 export type AuditEventsQuery = Static<typeof AuditEventsQuerySchema>;
 
-/** One stored audit event: the envelope plus its place in the chain. */
+/** `properties` with `added` placed right after the key `after` (JSON replies follow this order). */
+function placeAfter<T extends TProperties, U extends TProperties>(properties: T, after: keyof T, added: U): T & U {
+  return Object.fromEntries(
+    Object.entries(properties).flatMap(([key, schema]) =>
+      key === after ? [[key, schema], ...Object.entries(added)] : [[key, schema]],
+    ),
+  ) as T & U;
+}
+
+/** One stored audit event: its place in the chain, then every envelope field (and when it was stored). */
 export const AuditEventViewSchema = Type.Object({
   seq: Type.Integer({ description: 'gap-free position in the trail, in commit order' }),
-  id: Type.String({ format: 'uuid' }),
-  type: Type.String(),
-  version: Type.Integer(),
-  occurredAt: Type.String({ format: 'date-time' }),
-  storedAt: Type.String({ format: 'date-time' }),
-  source: Type.String(),
-  subject: Nullable(Type.String()),
-  username: Nullable(Type.String()),
-  sessionId: Nullable(Type.String()),
-  ip: Nullable(Type.String()),
-  userAgent: Nullable(Type.String()),
-  reason: Nullable(Type.String()),
-  traceparent: Nullable(Type.String()),
+  ...placeAfter(AUTH_EVENT_STORED_PROPERTIES, 'occurredAt', { storedAt: Type.String({ format: 'date-time' }) }),
   extra: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], {
     description: 'envelope fields this version does not know',
   }),

@@ -1,41 +1,29 @@
 import { createHash } from 'node:crypto';
-import type { AuthEvent } from '@gatehouse/contracts';
+import { AUTH_EVENT_FIELD_LIST, type AuditEventView, type AuthEvent, type AuthEventField } from '@gatehouse/contracts';
 
-/** The fields of one stored event that the chain hash covers. */
-export interface ChainedEvent {
-  seq: number;
-  eventId: string;
-  type: string;
-  version: number;
-  occurredAt: string;
-  source: string;
-  subject: string | null;
-  username: string | null;
-  sessionId: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  reason: string | null;
-  traceparent: string | null;
-  extra: Record<string, unknown> | null;
-}
+/** The fields of one stored event that the chain hash covers: its seq, every envelope field and `extra`. */
+export type ChainedEvent = Omit<AuditEventView, 'storedAt' | 'hash'>;
 
 /** The hash the first event chains from: 32 zero bytes. */
 export const GENESIS_HASH = Buffer.alloc(32);
 
-const KNOWN_FIELDS = new Set([
-  'id',
-  'type',
-  'version',
-  'occurredAt',
-  'source',
-  'subject',
-  'username',
-  'sessionId',
-  'ip',
-  'userAgent',
-  'reason',
-  'traceparent',
-]);
+const KNOWN_FIELDS = new Set<string>(AUTH_EVENT_FIELD_LIST.map((f) => f.name));
+const IN_ARRAY = AUTH_EVENT_FIELD_LIST.filter((f) => f.canonical === 'position');
+const IN_EXTRA = AUTH_EVENT_FIELD_LIST.filter((f) => f.canonical === 'extra');
+
+/** A time already in the canonical form (`toISOString()`: UTC, milliseconds), as auth writes it. */
+const CANONICAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** An envelope field's value as stored and hashed: ids in lower case, times in UTC with milliseconds, absent as null. */
+export function storedValue(field: AuthEventField, value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  if (field.columnType === 'uuid') return String(value).toLowerCase();
+  if (field.columnType === 'timestamptz') {
+    const time = String(value);
+    return CANONICAL_TIME.test(time) ? time : new Date(time).toISOString();
+  }
+  return value;
+}
 
 /** JSON with object keys sorted at every depth: one text per value. */
 export function canonicalJson(value: unknown): string {
@@ -54,26 +42,23 @@ export function canonicalJson(value: unknown): string {
  * The canonical text of an event (docs/audit.md#canonical-form): a JSON array
  * with a version tag and every stored field in a fixed order; times in UTC
  * ISO-8601 with milliseconds, the id in lower case, unknown envelope fields
- * as key-sorted JSON.
+ * as key-sorted JSON. The fields and their order are those of
+ * `AUTH_EVENT_FIELDS` with `canonical: 'position'`; a field with
+ * `canonical: 'extra'` is hashed as a key of `extra` when not null.
  */
 export function canonicalEvent(e: ChainedEvent): string {
-  const fixed = JSON.stringify([
-    'gatehouse.audit.event.v1',
-    e.seq,
-    e.eventId.toLowerCase(),
-    e.type,
-    e.version,
-    e.occurredAt,
-    e.source,
-    e.subject,
-    e.username,
-    e.sessionId,
-    e.ip,
-    e.userAgent,
-    e.reason,
-    e.traceparent,
-  ]);
-  return `${fixed.slice(0, -1)},${e.extra === null ? 'null' : canonicalJson(e.extra)}]`;
+  const fields = e as unknown as Record<string, unknown>;
+  const values: unknown[] = ['gatehouse.audit.event.v1', e.seq];
+  for (const { name, columnType } of IN_ARRAY) {
+    values.push(columnType === 'uuid' ? String(fields[name]).toLowerCase() : fields[name]);
+  }
+  let extra = e.extra;
+  for (const { name } of IN_EXTRA) {
+    const value = fields[name];
+    if (value !== null && value !== undefined) extra = { ...extra, [name]: value };
+  }
+  const fixed = JSON.stringify(values);
+  return `${fixed.slice(0, -1)},${extra === null ? 'null' : canonicalJson(extra)}]`;
 }
 
 /** `sha256(prevHash || canonicalEvent(e))`. */

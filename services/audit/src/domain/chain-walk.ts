@@ -27,7 +27,7 @@ function checkRow(
       kind: 'event_missing',
       seq: expectedSeq,
       eventId: null,
-      message: `event ${missing} missing (deleted): the next stored event is ${row.eventId} at seq ${row.seq}`,
+      message: `event ${missing} missing (deleted): the next stored event is ${row.id} at seq ${row.seq}`,
     };
   }
   const computed = chainHash(prevHash, row);
@@ -43,8 +43,8 @@ function checkRow(
   return {
     kind: 'event_changed',
     seq: row.seq,
-    eventId: row.eventId,
-    message: `event ${row.eventId} (seq ${row.seq}) was changed: its stored content no longer matches its hash`,
+    eventId: row.id,
+    message: `event ${row.id} (seq ${row.seq}) was changed: its stored content no longer matches its hash`,
   };
 }
 
@@ -81,7 +81,7 @@ export async function walkChain(
       if (result.fault) return result;
       result.lastSeq = row.seq;
       result.lastHash = row.hash;
-      result.lastEventId = row.eventId;
+      result.lastEventId = row.id;
       result.count += 1;
     }
     if (rows.length < limit || limit <= 0) return result;

@@ -1,5 +1,5 @@
-import type { AuthEvent } from '@gatehouse/contracts';
-import { type ChainedEvent, chainHash, extraFields } from './canonical.js';
+import { AUTH_EVENT_FIELD_LIST, type AuthEvent } from '@gatehouse/contracts';
+import { type ChainedEvent, chainHash, extraFields, storedValue } from './canonical.js';
 
 /** One parsed stream entry ready to be stored. */
 export interface IncomingEvent {
@@ -50,27 +50,12 @@ export function headAfter(batch: ChainedBatch): ChainHead {
 /** Whether two heads are the same point of the chain. */
 export const sameHead = (a: ChainHead, b: ChainHead) => a.seq === b.seq && a.hash.equals(b.hash);
 
-/** A time already in the canonical form (`toISOString()`: UTC, milliseconds), as auth writes it. */
-const CANONICAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
 /** Maps an envelope to the chained fields, before its seq is known. */
 export function toChained(event: AuthEvent, seq: number): ChainedEvent {
-  return {
-    seq,
-    eventId: event.id.toLowerCase(),
-    type: event.type,
-    version: event.version,
-    occurredAt: CANONICAL_TIME.test(event.occurredAt) ? event.occurredAt : new Date(event.occurredAt).toISOString(),
-    source: event.source,
-    subject: event.subject,
-    username: event.username,
-    sessionId: event.sessionId,
-    ip: event.ip,
-    userAgent: event.userAgent,
-    reason: event.reason,
-    traceparent: event.traceparent,
-    extra: extraFields(event),
-  };
+  const chained: Record<string, unknown> = { seq };
+  for (const field of AUTH_EVENT_FIELD_LIST) chained[field.name] = storedValue(field, event[field.name]);
+  chained.extra = extraFields(event);
+  return chained as ChainedEvent;
 }
 
 /**

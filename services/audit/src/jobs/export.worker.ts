@@ -4,7 +4,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { AuditEventFilters, AuditEventView } from '@gatehouse/contracts';
+import { type AuditEventFilters, type AuditEventView, AuditEventViewSchema } from '@gatehouse/contracts';
 import type { Logger, Pool } from '@gatehouse/runtime';
 import type { Job } from 'bullmq';
 import { stringify } from 'csv-stringify';
@@ -21,25 +21,8 @@ export interface ExportData {
   throughSeq: number;
 }
 
-/** The CSV columns, in order (`extra` as JSON text). */
-export const CSV_COLUMNS = [
-  'seq',
-  'id',
-  'type',
-  'version',
-  'occurredAt',
-  'storedAt',
-  'source',
-  'subject',
-  'username',
-  'sessionId',
-  'ip',
-  'userAgent',
-  'reason',
-  'traceparent',
-  'extra',
-  'hash',
-] as const;
+/** The CSV columns, in order: the fields of a stored event (`extra` as JSON text). */
+export const CSV_COLUMNS = Object.keys(AuditEventViewSchema.properties) as Array<keyof AuditEventView>;
 
 /** Where an export's file lives. */
 export function exportFile(dir: string, id: string, format: string): string {
@@ -49,7 +32,7 @@ export function exportFile(dir: string, id: string, format: string): string {
 function formatter(format: ExportData['format']): Transform {
   // escape_formulas: a cell that begins with = + - @ tab or CR (or their fullwidth
   // forms) gets a leading ' so no spreadsheet runs it (OWASP CSV injection).
-  if (format === 'csv') return stringify({ header: true, columns: [...CSV_COLUMNS], escape_formulas: true });
+  if (format === 'csv') return stringify({ header: true, columns: CSV_COLUMNS, escape_formulas: true });
   return new Transform({
     writableObjectMode: true,
     transform(view: AuditEventView, _enc, done) {

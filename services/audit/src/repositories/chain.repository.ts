@@ -1,3 +1,4 @@
+import { AUTH_EVENT_FIELD_LIST } from '@gatehouse/contracts';
 import type { Pool } from '@gatehouse/runtime';
 import type { ChainedEvent } from '../domain/canonical.js';
 import type { DigestBody } from '../domain/digest.js';
@@ -17,49 +18,32 @@ export interface StoredDigest extends DigestBody {
   createdAt: Date;
 }
 
-interface EventRow {
+/** An `audit_events` row as {@link EVENT_COLUMNS} selects it: `seq`, a column per envelope field, then the rest. */
+type EventRow = Record<string, unknown> & {
   seq: string;
-  event_id: string;
-  type: string;
-  version: number;
-  occurred_at: Date;
-  source: string;
-  user_id: string | null;
-  username: string | null;
-  session_id: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  reason: string | null;
-  traceparent: string | null;
   extra: Record<string, unknown> | null;
   prev_hash: Buffer;
   hash: Buffer;
-}
+};
 
 /** The columns every event read selects. */
-export const EVENT_COLUMNS = `seq, event_id::text, type, version, occurred_at, source, user_id, username, session_id,
-  ip, user_agent, reason, traceparent, extra, prev_hash, hash`;
+export const EVENT_COLUMNS = [
+  'seq',
+  ...AUTH_EVENT_FIELD_LIST.map(({ column, columnType }) => (columnType === 'uuid' ? `${column}::text` : column)),
+  'extra',
+  'prev_hash',
+  'hash',
+].join(', ');
 
 /** Maps an `audit_events` row to {@link StoredChainRow}. */
 export function toChainRow(row: EventRow): StoredChainRow {
-  return {
-    seq: Number(row.seq),
-    eventId: row.event_id,
-    type: row.type,
-    version: row.version,
-    occurredAt: row.occurred_at.toISOString(),
-    source: row.source,
-    subject: row.user_id,
-    username: row.username,
-    sessionId: row.session_id,
-    ip: row.ip,
-    userAgent: row.user_agent,
-    reason: row.reason,
-    traceparent: row.traceparent,
-    extra: row.extra,
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  };
+  const stored: Record<string, unknown> = { seq: Number(row.seq) };
+  for (const { name, column, columnType } of AUTH_EVENT_FIELD_LIST) {
+    const value = row[column];
+    stored[name] = columnType === 'timestamptz' && value instanceof Date ? value.toISOString() : value;
+  }
+  stored.extra = row.extra;
+  return Object.assign(stored as ChainedEvent, { prevHash: row.prev_hash, hash: row.hash });
 }
 
 /** Events with seq > `afterSeq`, in seq order. */

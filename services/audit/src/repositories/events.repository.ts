@@ -1,3 +1,4 @@
+import { AUTH_EVENT_FIELD_LIST } from '@gatehouse/contracts';
 import type { Pool, PoolClient } from '@gatehouse/runtime';
 import pg from 'pg';
 import { GENESIS_HASH } from '../domain/canonical.js';
@@ -27,18 +28,28 @@ export interface BatchResult {
   head?: ChainHead;
 }
 
-const INSERT_COLUMNS = `INSERT INTO audit_events (seq, event_id, type, version, occurred_at, source, user_id, username,
-  session_id, ip, user_agent, reason, traceparent, extra, stream_id, stored_at, prev_hash, hash)
-SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::int[], $5::timestamptz[], $6::text[], $7::text[],
-  $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::jsonb[], $15::text[],
-  $16::timestamptz[], $17::bytea[], $18::bytea[])`;
+/** The inserted columns and their types, in the order of {@link eventColumns}. */
+const INSERTED: Array<[column: string, type: string]> = [
+  ['seq', 'bigint'],
+  ...AUTH_EVENT_FIELD_LIST.map((f): [string, string] => [f.column, f.columnType]),
+  ['extra', 'jsonb'],
+  ['stream_id', 'text'],
+  ['stored_at', 'timestamptz'],
+  ['prev_hash', 'bytea'],
+  ['hash', 'bytea'],
+];
+
+const INSERT_COLUMNS = `INSERT INTO audit_events (${INSERTED.map(([column]) => column).join(', ')})
+SELECT * FROM unnest(${INSERTED.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})`;
 
 // The partition key is part of every unique constraint: see eventIdFixesPartition (domain/chain.ts) for why this stays idempotent.
 const INSERT_EVENTS = `${INSERT_COLUMNS} ON CONFLICT (event_id, occurred_at) DO NOTHING`;
 
 // Rows only when the head moved; a duplicate event fails the whole statement (head included).
+// The head parameters (the new seq and hash, then the assumed ones) follow the column arrays.
+const n = INSERTED.length;
 const INSERT_AFTER_HEAD = `WITH moved AS (
-  UPDATE audit_chain_head SET seq = $19, hash = $20 WHERE id AND seq = $21 AND hash = $22 RETURNING 1
+  UPDATE audit_chain_head SET seq = $${n + 1}, hash = $${n + 2} WHERE id AND seq = $${n + 3} AND hash = $${n + 4} RETURNING 1
 )
 ${INSERT_COLUMNS} WHERE EXISTS (SELECT 1 FROM moved)`;
 
@@ -62,24 +73,13 @@ async function newEvents(client: PoolClient, incoming: IncomingEvent[]): Promise
   });
 }
 
-/** The 18 column arrays of {@link INSERT_COLUMNS} for a chained batch. */
+/** The column arrays of {@link INSERT_COLUMNS} for a chained batch. */
 function eventColumns({ unique, stored, prevs }: ChainedBatch, storedAt: Date): unknown[] {
   const col = <T>(f: (e: HashedEvent, i: number) => T) => stored.map(f);
   const at = storedAt.toISOString();
   return [
     col((e) => e.seq),
-    col((e) => e.eventId),
-    col((e) => e.type),
-    col((e) => e.version),
-    col((e) => e.occurredAt),
-    col((e) => e.source),
-    col((e) => e.subject),
-    col((e) => e.username),
-    col((e) => e.sessionId),
-    col((e) => e.ip),
-    col((e) => e.userAgent),
-    col((e) => e.reason),
-    col((e) => e.traceparent),
+    ...AUTH_EVENT_FIELD_LIST.map((f) => col((e) => e[f.name])),
     col((e) => (e.extra === null ? null : JSON.stringify(e.extra))),
     col((_e, i) => unique[i]?.streamId),
     col(() => at),

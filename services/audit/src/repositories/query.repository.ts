@@ -15,8 +15,8 @@ export const VIEW_COLUMNS = `${EVENT_COLUMNS}, stored_at`;
 
 /** Maps an `audit_events` row to the API view. */
 export function toView(row: Row): AuditEventView {
-  const { eventId, prevHash: _prev, hash, ...rest } = toChainRow(row);
-  return { ...rest, id: eventId, storedAt: row.stored_at.toISOString(), hash: hash.toString('hex') };
+  const { id, prevHash: _prev, hash, ...rest } = toChainRow(row);
+  return { ...rest, id, storedAt: row.stored_at.toISOString(), hash: hash.toString('hex') };
 }
 
 /** Encodes the position after `event` for the next page. */
