@@ -5,7 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migrateAudit, writeDigest } from '@gatehouse/audit';
-import { buildApp, createSecretBox, createUser, loadKeyRing, loadServiceConfig, migrateAuth } from '@gatehouse/auth';
+import {
+  type AuthApp,
+  buildApp,
+  createSecretBox,
+  createUser,
+  loadKeyRing,
+  loadServiceConfig,
+  migrateAuth,
+} from '@gatehouse/auth';
 import {
   AUDIT_GROUP,
   AUTH_EVENTS_DEAD_STREAM,
@@ -35,7 +43,7 @@ let db: TestDatabase;
 let pool: Pool;
 let redis: Redis;
 let dir: string;
-let app: ReturnType<typeof buildApp>;
+let app: AuthApp;
 const users: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -50,7 +58,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'silent',
   });
   const keys = await loadKeyRing({ privateKeyFile: config.JWT_PRIVATE_KEY_FILE, publicKeyFiles: [], generate: true });
-  app = buildApp({ config, logger, redis, pool, keys, secrets: createSecretBox(randomBytes(32)) });
+  app = await buildApp({ config, logger, redis, pool, keys, secrets: createSecretBox(randomBytes(32)) });
   await app.ready();
   await migrateAuth(pool);
   for (const name of ['alice', 'bob']) {

@@ -1,7 +1,7 @@
+export type { AuthApp, AuthDeps } from './app.js';
 export { buildApp } from './app.js';
 export type { AuthConfig } from './config.js';
 export { ConfigSchema, loadServiceConfig, publicKeyFiles } from './config.js';
-export type { AuthAppDeps } from './context.js';
 export type { ClientInfo } from './domain/client.js';
 export type { KeyRing } from './domain/keys.js';
 export { loadKeyRing } from './domain/keys.js';

@@ -245,5 +245,5 @@ export default fp(
         new GatehouseError('rate_limited', `Too many requests; retry in ${context.after}.`),
     });
   },
-  { name: 'gatehouse-protection', fastify: '5.x' },
+  { name: 'gateway-protection', fastify: '5.x' },
 );
