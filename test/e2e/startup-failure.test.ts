@@ -37,6 +37,10 @@ describe('a service that cannot start says so once and exits 1', () => {
     expect(code).toBe(1);
     const fatal = lines.filter((line) => line.level === 60);
     expect(fatal).toHaveLength(1);
-    expect(fatal[0]).toMatchObject({ msg: 'failed to start', service, err: { message: expect.stringContaining('key') } });
+    expect(fatal[0]).toMatchObject({
+      msg: 'failed to start',
+      service,
+      err: { message: expect.stringContaining('key') },
+    });
   });
 });

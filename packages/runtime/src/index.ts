@@ -1,4 +1,6 @@
 export {
+  bearerChallenge,
+  bearerToken,
   INVALID_TOKEN_CHALLENGE,
   insufficientUserAuthentication,
   invalidToken,
