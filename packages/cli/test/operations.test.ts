@@ -1,7 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migrateAudit, writeDigest } from '@gatehouse/audit';
@@ -160,16 +160,31 @@ describe('gatehouse operations commands', { timeout: 90_000 }, () => {
     expect(missing.stderr).toContain('No live session');
   });
 
-  it('sessions revoke ends one session or all of a user, each with its event', async () => {
+  it("sessions revoke ends one session or all of a user, each with the admin route's event naming the operator", async () => {
+    const operator = { userId: null, username: `cli:${userInfo().username}`, sessionId: null };
     const sid = await login('bob');
     const one = await gatehouse(['sessions', 'revoke', sid]);
     expect(one.code).toBe(0);
     expect(await redis.exists(sessionKey(sid))).toBe(0);
-    expect(await lastEvent()).toMatchObject({ type: 'auth.logout', sessionId: sid, reason: 'admin_revoked' });
+    expect(await lastEvent()).toMatchObject({
+      type: 'auth.sessions.revoked',
+      source: 'cli',
+      subject: users.bob,
+      sessionId: sid,
+      reason: 'admin_revoked',
+      actor: operator,
+    });
     const all = await json(['sessions', 'revoke', '--user', 'alice']);
     expect(all).toEqual({ revoked: 2, userId: users.alice });
     expect(await redis.zcard(`user_sessions:${users.alice}`)).toBe(0);
-    expect(await lastEvent()).toMatchObject({ type: 'auth.sessions.revoked', source: 'cli', username: 'alice' });
+    expect(await lastEvent()).toMatchObject({
+      type: 'auth.sessions.revoked',
+      source: 'cli',
+      username: 'alice',
+      sessionId: null,
+      reason: 'admin_revoked',
+      actor: operator,
+    });
     expect((await gatehouse(['sessions', 'revoke'])).code).toBe(64);
     expect((await gatehouse(['sessions', 'revoke', sid, '--user', 'bob'])).code).toBe(64);
     expect((await gatehouse(['sessions', 'revoke', sid])).code).toBe(3);

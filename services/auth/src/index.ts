@@ -10,8 +10,9 @@ export { resetUserFactors, showUserFactors } from './domain/mfa/manage.js';
 export type { SecretBox } from './domain/mfa/secret-box.js';
 export { createSecretBox, loadSecretBox } from './domain/mfa/secret-box.js';
 export { ARGON2_OPTIONS, hashPassword, verifyPassword } from './domain/passwords.js';
-export type { StoredSession } from './domain/sessions.js';
+export type { RevocationActor, StoredSession } from './domain/sessions.js';
 export {
+  ADMIN_REVOKED,
   listSessions,
   readSession,
   revokeAllSessions,
