@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  type AuthApp,
   buildApp,
   createSecretBox,
   findUserByUsername,
@@ -38,7 +39,7 @@ let db: TestDatabase;
 let pool: Pool;
 let redis: Redis;
 let keyDir: string;
-let app: ReturnType<typeof buildApp>;
+let app: AuthApp;
 const logger = createLogger({ service: 'cli-test', level: 'silent', format: 'json' });
 
 beforeAll(async () => {
@@ -81,7 +82,7 @@ async function loginApp() {
     LOG_LEVEL: 'silent',
   });
   const keys = await loadKeyRing({ privateKeyFile: config.JWT_PRIVATE_KEY_FILE, publicKeyFiles: [], generate: true });
-  app = buildApp({ config, logger, redis, pool, keys, secrets: createSecretBox(randomBytes(32)) });
+  app = await buildApp({ config, logger, redis, pool, keys, secrets: createSecretBox(randomBytes(32)) });
   await app.ready();
   return app;
 }

@@ -1,11 +1,19 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migrateAudit, writeDigest } from '@gatehouse/audit';
-import { buildApp, createSecretBox, createUser, loadKeyRing, loadServiceConfig, migrateAuth } from '@gatehouse/auth';
+import {
+  type AuthApp,
+  buildApp,
+  createSecretBox,
+  createUser,
+  loadKeyRing,
+  loadServiceConfig,
+  migrateAuth,
+} from '@gatehouse/auth';
 import {
   AUDIT_GROUP,
   AUTH_EVENTS_DEAD_STREAM,
@@ -35,7 +43,7 @@ let db: TestDatabase;
 let pool: Pool;
 let redis: Redis;
 let dir: string;
-let app: ReturnType<typeof buildApp>;
+let app: AuthApp;
 const users: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -50,7 +58,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'silent',
   });
   const keys = await loadKeyRing({ privateKeyFile: config.JWT_PRIVATE_KEY_FILE, publicKeyFiles: [], generate: true });
-  app = buildApp({ config, logger, redis, pool, keys, secrets: createSecretBox(randomBytes(32)) });
+  app = await buildApp({ config, logger, redis, pool, keys, secrets: createSecretBox(randomBytes(32)) });
   await app.ready();
   await migrateAuth(pool);
   for (const name of ['alice', 'bob']) {
@@ -152,16 +160,31 @@ describe('gatehouse operations commands', { timeout: 90_000 }, () => {
     expect(missing.stderr).toContain('No live session');
   });
 
-  it('sessions revoke ends one session or all of a user, each with its event', async () => {
+  it("sessions revoke ends one session or all of a user, each with the admin route's event naming the operator", async () => {
+    const operator = { userId: null, username: `cli:${userInfo().username}`, sessionId: null };
     const sid = await login('bob');
     const one = await gatehouse(['sessions', 'revoke', sid]);
     expect(one.code).toBe(0);
     expect(await redis.exists(sessionKey(sid))).toBe(0);
-    expect(await lastEvent()).toMatchObject({ type: 'auth.logout', sessionId: sid, reason: 'admin_revoked' });
+    expect(await lastEvent()).toMatchObject({
+      type: 'auth.sessions.revoked',
+      source: 'cli',
+      subject: users.bob,
+      sessionId: sid,
+      reason: 'admin_revoked',
+      actor: operator,
+    });
     const all = await json(['sessions', 'revoke', '--user', 'alice']);
     expect(all).toEqual({ revoked: 2, userId: users.alice });
     expect(await redis.zcard(`user_sessions:${users.alice}`)).toBe(0);
-    expect(await lastEvent()).toMatchObject({ type: 'auth.sessions.revoked', source: 'cli', username: 'alice' });
+    expect(await lastEvent()).toMatchObject({
+      type: 'auth.sessions.revoked',
+      source: 'cli',
+      username: 'alice',
+      sessionId: null,
+      reason: 'admin_revoked',
+      actor: operator,
+    });
     expect((await gatehouse(['sessions', 'revoke'])).code).toBe(64);
     expect((await gatehouse(['sessions', 'revoke', sid, '--user', 'bob'])).code).toBe(64);
     expect((await gatehouse(['sessions', 'revoke', sid])).code).toBe(3);

@@ -2,8 +2,45 @@ import { type AccessTokenClaims, AccessTokenClaimsSchema, GatehouseError, JWT_TY
 import { verifyJwt } from '@gatehouse/upstream';
 import type { JWTVerifyGetKey } from 'jose';
 
-/** The challenge every 401 `invalid_token` carries (RFC 6750). */
-export const INVALID_TOKEN_CHALLENGE = 'Bearer realm="gatehouse", error="invalid_token"';
+/**
+ * The `WWW-Authenticate` value of every 401 (RFC 6750 §3), one format in
+ * every service: `Bearer realm="gatehouse", error="<code>"`, then `params`
+ * (a number bare, a string quoted).
+ *
+ * @example
+ * ```ts
+ * bearerChallenge('insufficient_user_authentication', { max_age: 300 });
+ * // 'Bearer realm="gatehouse", error="insufficient_user_authentication", max_age=300'
+ * ```
+ */
+export function bearerChallenge(
+  error: 'invalid_token' | 'insufficient_user_authentication',
+  params: Record<string, string | number> = {},
+): string {
+  const extra = Object.entries(params).map(([name, v]) => `, ${name}=${typeof v === 'number' ? v : `"${v}"`}`);
+  return `Bearer realm="gatehouse", error="${error}"${extra.join('')}`;
+}
+
+/** The challenge every 401 `invalid_token` carries, a missing token's included. */
+export const INVALID_TOKEN_CHALLENGE = bearerChallenge('invalid_token');
+
+/**
+ * The token of an `Authorization: Bearer <token>` header (scheme in any
+ * case), or `undefined` when there is none. The token's form is left to the
+ * verifier, which refuses anything that is not a JWT.
+ *
+ * @example
+ * ```ts
+ * const token = bearerToken(request.headers.authorization);
+ * if (token === undefined) throw invalidToken('A bearer access token is required.');
+ * ```
+ */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  if (authorization === undefined || authorization.length < 8) return undefined;
+  if (authorization.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
+  const token = authorization.slice(7).trim();
+  return token === '' ? undefined : token;
+}
 
 /** A 401 `invalid_token` with the bearer challenge header. */
 export function invalidToken(message: string, cause?: unknown): GatehouseError {
@@ -19,11 +56,9 @@ export function invalidToken(message: string, cause?: unknown): GatehouseError {
  * enough one; the client should step up (`POST /auth/mfa/step-up`).
  */
 export function insufficientUserAuthentication(message: string, maxAgeSeconds?: number): GatehouseError {
-  const maxAge = maxAgeSeconds === undefined ? '' : `, max_age=${maxAgeSeconds}`;
+  const params = { error_description: message, ...(maxAgeSeconds === undefined ? {} : { max_age: maxAgeSeconds }) };
   return new GatehouseError('insufficient_user_authentication', message, {
-    headers: {
-      'www-authenticate': `Bearer realm="gatehouse", error="insufficient_user_authentication", error_description="${message}"${maxAge}`,
-    },
+    headers: { 'www-authenticate': bearerChallenge('insufficient_user_authentication', params) },
   });
 }
 

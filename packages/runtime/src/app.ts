@@ -56,6 +56,12 @@ export interface BaseAppOptions {
   trustProxy?: string;
   /** Header a request id is taken from; `false` always mints a new one (an edge service). Default `x-request-id`. */
   requestIdHeader?: string | false;
+  /**
+   * Closes the service's clients (Redis, PostgreSQL). Its `onClose` hook is
+   * the app's first, so it runs after every other (Fastify runs them
+   * last-added first): consumers and workers finish before their clients go.
+   */
+  closeClients?: () => Promise<void>;
 }
 
 /**
@@ -88,6 +94,7 @@ export function createBaseApp(options: BaseAppOptions) {
     frameworkErrors: (err, _request, reply) =>
       void (reply as FastifyReply).code(400).send({ error: 'validation_failed', message: err.message }),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  if (options.closeClients) app.addHook('onClose', options.closeClients);
   const routes: RegisteredRoute[] = [];
   ROUTES.set(app, routes);
   app.addHook('onRoute', (route) => {

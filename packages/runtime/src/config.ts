@@ -1,4 +1,4 @@
-import { type Static, type TObject, Type } from '@sinclair/typebox';
+import { type Static, type TInteger, type TObject, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 
 /** Raised at start-up when an environment variable is missing or malformed. */
@@ -11,6 +11,35 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * An integer variable: a duration (name it `*_MS` or `*_SECONDS`), a size
+ * (`*_BYTES`) or a count. The unit is in the name, never in the helper.
+ *
+ * @example
+ * ```ts
+ * const Schema = Type.Object({ SESSION_TTL_SECONDS: Integer(3600), AUDIT_BATCH_SIZE: Integer(500, 1, 10_000) });
+ * ```
+ */
+export function Integer(defaultValue: number, minimum = 1, maximum?: number): TInteger {
+  return Type.Integer({ minimum, ...(maximum === undefined ? {} : { maximum }), default: defaultValue });
+}
+
+/** `PORT`, with the service's default. */
+export function Port(defaultValue: number): TInteger {
+  return Integer(defaultValue, 0, 65535);
+}
+
+/**
+ * The entries of a comma-separated variable (`AUDIT_ALERT_WEBHOOKS`,
+ * `JWT_PUBLIC_KEY_FILES`, `WEBAUTHN_ORIGINS`), trimmed, empty ones dropped.
+ */
+export function commaList(value: string): string[] {
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+}
+
 /** Variables every service reads. Spread into a service's own schema. */
 export const CommonEnv = {
   HOST: Type.String({ default: '0.0.0.0' }),
@@ -20,7 +49,7 @@ export const CommonEnv = {
   ),
   LOG_FORMAT: Type.Union([Type.Literal('json'), Type.Literal('pretty')], { default: 'json' }),
   REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379' }),
-  REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 1000 }),
+  REDIS_COMMAND_TIMEOUT_MS: Integer(1000, 50),
   /** `host:port,…` of Redis Sentinels; when set, the primary is found through them. */
   REDIS_SENTINELS: Type.String({
     default: '',
@@ -38,7 +67,7 @@ export const CommonEnv = {
  *
  * @example
  * ```ts
- * const config = loadConfig(Type.Object({ ...CommonEnv, PORT: Type.Integer({ default: 8081 }) }), process.env);
+ * const config = loadConfig(Type.Object({ ...CommonEnv, PORT: Port(8081) }), process.env);
  * ```
  */
 export function loadConfig<T extends TObject>(schema: T, env: NodeJS.ProcessEnv): Readonly<Static<T>> {

@@ -1,4 +1,6 @@
 export {
+  bearerChallenge,
+  bearerToken,
   INVALID_TOKEN_CHALLENGE,
   insufficientUserAuthentication,
   invalidToken,
@@ -6,7 +8,7 @@ export {
 } from './access-token.js';
 export type { BaseApp, BaseAppOptions, RegisteredRoute } from './app.js';
 export { createBaseApp, registeredRoutes } from './app.js';
-export { CommonEnv, ConfigError, loadConfig } from './config.js';
+export { CommonEnv, ConfigError, commaList, Integer, loadConfig, Port } from './config.js';
 export { default as errorHandlerPlugin, toErrorReply } from './error-handler.js';
 export type { HealthOptions, ReadinessCheck } from './health.js';
 export { default as healthPlugin } from './health.js';
@@ -21,7 +23,7 @@ export type { Pool, PoolClient } from './postgres.js';
 export { createPool } from './postgres.js';
 export type { CreateRedisOptions, Redis, RedisEnv, RedisRole, RedisTarget } from './redis.js';
 export { closeRedis, createRedis, describeRedisTarget, parseSentinels, redisTarget, waitForRedis } from './redis.js';
-export type { RunServerOptions } from './server.js';
+export type { RunServerOptions, ServerApp } from './server.js';
 export { runServer } from './server.js';
 export type { SessionCount } from './session-count.js';
 export { countSessions } from './session-count.js';

@@ -30,8 +30,11 @@ export interface RedisEnv {
 /** Options of {@link createRedis}. */
 export interface CreateRedisOptions extends RedisTarget {
   logger: Logger;
+  /** The service (or tool) the connection belongs to: `auth`, `gateway`, `cli`. */
   name: string;
   role?: RedisRole;
+  /** What the connection serves, when the service has two of one role (the gateway's `sessions`, `ratelimit`). */
+  purpose?: string;
   commandTimeoutMs?: number;
 }
 
@@ -74,6 +77,9 @@ export function describeRedisTarget(target: RedisTarget): string {
 
 /**
  * Creates an ioredis client with an `error` listener and fail-fast settings.
+ * Its `CLIENT SETNAME` says whose it is and its role:
+ * `gatehouse-<name>-<role>[-<purpose>]` (`gatehouse-audit-blocking`,
+ * `gatehouse-gateway-subscriber-invalidations`).
  *
  * A `command` connection never queues commands while disconnected and gives up
  * on a command after `commandTimeoutMs`, so a caller answers 503 instead of
@@ -99,7 +105,7 @@ export function createRedis(options: CreateRedisOptions): Redis {
   const failFast = role === 'command';
   const retryStrategy = (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000);
   const redisOptions: RedisOptions = {
-    connectionName: `gatehouse-${options.name}-${role}`,
+    connectionName: ['gatehouse', options.name, role, options.purpose].filter(Boolean).join('-'),
     connectTimeout: 2000,
     retryStrategy,
     enableOfflineQueue: !failFast,

@@ -3,7 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { GatehouseError, JWT_TYPE } from '@gatehouse/contracts';
 import { createRemoteJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { verifyAccessToken } from '../src/access-token.js';
+import {
+  bearerChallenge,
+  bearerToken,
+  insufficientUserAuthentication,
+  verifyAccessToken,
+} from '../src/access-token.js';
 
 const signer = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
 const stranger = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
@@ -54,5 +59,23 @@ describe('access token verification against a remote JWKS', () => {
     };
     expect(await verifyWith(down)).toBe('dependency_unavailable');
     expect(await verifyWith((_req, res) => res.end('<html>not json</html>'))).toBe('dependency_unavailable');
+  });
+});
+
+describe('one bearer parser and one challenge format for every service', () => {
+  it('takes the token of "Bearer <token>" in any case, and nothing else', () => {
+    expect(bearerToken('Bearer a.b.c')).toBe('a.b.c');
+    expect(bearerToken('bearer  a.b.c ')).toBe('a.b.c');
+    for (const header of [undefined, '', 'Bearer', 'Bearer ', 'Bearer    ', 'Basic YTpi', 'Bearera.b.c']) {
+      expect(bearerToken(header)).toBeUndefined();
+    }
+  });
+
+  it('writes the realm and the error code, then the parameters', () => {
+    expect(bearerChallenge('invalid_token')).toBe('Bearer realm="gatehouse", error="invalid_token"');
+    expect(insufficientUserAuthentication('Step up.', 300).headers).toEqual({
+      'www-authenticate':
+        'Bearer realm="gatehouse", error="insufficient_user_authentication", error_description="Step up.", max_age=300',
+    });
   });
 });

@@ -1,7 +1,8 @@
 import { GatehouseError, JWT_ALGORITHM, JWT_CLOCK_TOLERANCE_SECONDS } from '@gatehouse/contracts';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { isKeySourceFailure } from './adapters/jose.js';
 
 /** What {@link verifyJwt} checks besides the signature. */
 export interface VerifyJwtOptions<T extends TSchema> {
@@ -18,14 +19,6 @@ export interface VerifyJwtOptions<T extends TSchema> {
   /** Refuse a token issued longer ago than this (or in the future), whatever its `exp`. */
   maxAgeSeconds?: number;
   now?: number;
-}
-
-function isKeySourceFailure(err: unknown): boolean {
-  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) return true;
-  // jose throws its base JOSEError, not a subclass, only when the JWKS endpoint answers
-  // other than 200 or with something that is not JSON; every token fault has a subclass.
-  if (err instanceof errors.JOSEError) return err.constructor === errors.JOSEError;
-  return true;
 }
 
 /**

@@ -29,8 +29,8 @@ import verifyRoutes from './routes/verify/index.js';
  * Everything the audit app needs; `blocking` is required when the consumer
  * runs, `workerRedis` (a `worker`-role connection) when the workers run.
  */
-export interface AppDeps {
-  config: Readonly<AuditConfig>;
+export interface AuditDeps {
+  config: AuditConfig;
   logger: Logger;
   redis: Redis;
   blocking?: Redis;
@@ -42,14 +42,14 @@ export interface AppDeps {
   /** The gateway's assertion keys; defaults to its JWKS at `AUDIT_GATEWAY_JWKS_URL`. */
   assertionKeys?: JWTVerifyGetKey;
   clock?: () => Date;
-  /** Closes the clients; runs after every other `onClose` hook (hooks run last-added first). */
+  /** Closes the clients, after every other `onClose` hook (see `createBaseApp`). */
   closeClients?: () => Promise<void>;
   /** Start-up steps the caller adds before the app's own (server.ts: migrations); a new one by default. */
   startup?: Startup;
 }
 
 /** Whether this process consumes `auth-events` / serves the query API (`AUDIT_ROLE=worker` does neither). */
-export function roles(config: Readonly<AuditConfig>) {
+export function roles(config: AuditConfig) {
   const api = config.AUDIT_ROLE === 'all';
   return { api, consume: api && config.AUDIT_CONSUME, workers: config.AUDIT_WORKERS || !api };
 }
@@ -64,14 +64,13 @@ export function roles(config: Readonly<AuditConfig>) {
  * const app = await buildApp({ config, logger, redis, blocking, pool, keys });
  * ```
  */
-export async function buildApp(deps: AppDeps) {
+export async function buildApp(deps: AuditDeps) {
   const { pool, redis } = deps;
   const readPool = deps.readPool ?? pool;
   const role = roles(deps.config);
   const config = { ...deps.config, AUDIT_CONSUME: role.consume, AUDIT_WORKERS: role.workers };
   const startup = deps.startup ?? new Startup({ logger: deps.logger, maxDelayMs: config.AUDIT_RETRY_MAX_MS });
-  const app = createBaseApp({ logger: deps.logger });
-  if (deps.closeClients) app.addHook('onClose', deps.closeClients);
+  const app = createBaseApp({ logger: deps.logger, ...(deps.closeClients ? { closeClients: deps.closeClients } : {}) });
   app.setSchemaErrorFormatter((errors, dataVar) => {
     const first = errors[0];
     const extra = (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty;

@@ -1,4 +1,4 @@
-export type { AppDeps, AuditApp } from './app.js';
+export type { AuditApp, AuditDeps } from './app.js';
 export { buildApp, roles } from './app.js';
 export type { AuditConfig } from './config.js';
 export { ConfigSchema, loadServiceConfig, webhookUrls } from './config.js';

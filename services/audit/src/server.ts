@@ -8,7 +8,6 @@ import {
   runServer,
   Startup,
 } from '@gatehouse/runtime';
-import type { FastifyInstance } from 'fastify';
 import { buildApp, roles } from './app.js';
 import { loadServiceConfig } from './config.js';
 import { migrateAudit } from './migrate.js';
@@ -21,19 +20,10 @@ const pool = createPool({ url: config.DATABASE_URL, logger, name: 'audit', max: 
 const readPool = config.AUDIT_READ_DATABASE_URL
   ? createPool({ url: config.AUDIT_READ_DATABASE_URL, logger, name: 'audit-read', max: config.DATABASE_POOL_MAX })
   : undefined;
-const redis = createRedis({
-  ...redisTarget(config),
-  logger,
-  name: 'audit',
-  commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
-});
-const blocking = role.consume
-  ? createRedis({ ...redisTarget(config), logger, name: 'audit', role: 'blocking' })
-  : undefined;
-const workerRedis = role.workers
-  ? createRedis({ ...redisTarget(config), logger, name: 'audit', role: 'worker' })
-  : undefined;
-const keys = await loadEd25519Key(config.AUDIT_DIGEST_KEY_FILE, { generate: config.AUDIT_GENERATE_KEY });
+const redisOptions = { ...redisTarget(config), logger, name: 'audit' };
+const redis = createRedis({ ...redisOptions, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
+const blocking = role.consume ? createRedis({ ...redisOptions, role: 'blocking' }) : undefined;
+const workerRedis = role.workers ? createRedis({ ...redisOptions, role: 'worker' }) : undefined;
 // Every call to PostgreSQL or Redis before the service is ready is a start-up step, retried after
 // listening: a slow or absent dependency makes audit wait (live, not ready), never exit.
 const startup = new Startup({ logger, maxDelayMs: config.AUDIT_RETRY_MAX_MS });
@@ -46,21 +36,23 @@ const closeClients = async () => {
   await Promise.all([redis, blocking, workerRedis].map((r) => (r ? closeRedis(r) : undefined)));
   await Promise.all([pool.end(), readPool?.end()]);
 };
-const app = await buildApp({
-  config,
-  logger,
-  redis,
-  pool,
-  ...(readPool ? { readPool } : {}),
-  keys,
-  closeClients,
-  startup,
-  ...(blocking ? { blocking } : {}),
-  ...(workerRedis ? { workerRedis } : {}),
-});
-// runServer takes the plain FastifyInstance type; the app's pino logger type is narrower.
 await runServer({
-  app: app as unknown as FastifyInstance,
+  build: async () => {
+    const keys = await loadEd25519Key(config.AUDIT_DIGEST_KEY_FILE, { generate: config.AUDIT_GENERATE_KEY });
+    return await buildApp({
+      config,
+      logger,
+      redis,
+      pool,
+      ...(readPool ? { readPool } : {}),
+      keys,
+      closeClients,
+      startup,
+      ...(blocking ? { blocking } : {}),
+      ...(workerRedis ? { workerRedis } : {}),
+    });
+  },
+  closeClients,
   logger,
   host: config.HOST,
   port: config.PORT,

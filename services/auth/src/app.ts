@@ -1,5 +1,8 @@
-import { createBaseApp, healthPlugin } from '@gatehouse/runtime';
-import { type AuthAppDeps, createAuthContext } from './context.js';
+import { createBaseApp, healthPlugin, type Logger, type Pool, type Redis, type Startup } from '@gatehouse/runtime';
+import type { AuthConfig } from './config.js';
+import { createAuthContext } from './context.js';
+import type { KeyRing } from './domain/keys.js';
+import type { SecretBox } from './domain/mfa/secret-box.js';
 import { warmDummyHash } from './domain/passwords.js';
 import metrics from './plugins/metrics.js';
 import openapi from './plugins/openapi.js';
@@ -10,41 +13,60 @@ import logoutRoutes from './routes/logout/index.js';
 import mfaRoutes from './routes/mfa/index.js';
 import sessionRoutes from './routes/session/index.js';
 
+/** Everything {@link buildApp} needs: config, the root logger, clients and keys. */
+export interface AuthDeps {
+  config: AuthConfig;
+  logger: Logger;
+  redis: Redis;
+  pool: Pool;
+  keys: KeyRing;
+  /** Start-up steps (server.ts: migrations), reported by `/readyz` until done. */
+  startup?: Startup;
+  /** Seals second-factor secrets (`MFA_KEY_FILE`). */
+  secrets: SecretBox;
+  /** Closes the clients, after every other `onClose` hook (see `createBaseApp`). */
+  closeClients?: () => Promise<void>;
+}
+
 /**
  * Builds the auth app (never listens): OpenAPI, health, JWKS, login,
- * logout and session routes. The caller owns the clients and closes them.
+ * logout and session routes.
  *
  * @example
  * ```ts
- * const app = buildApp({ config, logger, redis, pool, keys, secrets });
+ * const app = await buildApp({ config, logger, redis, pool, keys, secrets });
  * const res = await app.inject({ method: 'POST', url: '/auth/login', payload: { username, password } });
  * ```
  */
-export function buildApp(deps: AuthAppDeps) {
+export async function buildApp(deps: AuthDeps) {
   const ctx = createAuthContext(deps);
   const app = createBaseApp({
     logger: deps.logger,
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
     trustProxy: deps.config.TRUST_PROXY,
+    ...(deps.closeClients ? { closeClients: deps.closeClients } : {}),
   });
-  app.register(metrics, { redis: deps.redis });
-  app.register(openapi);
-  app.register(healthPlugin, {
+  await app.register(metrics, { redis: deps.redis });
+  await app.register(openapi);
+  await app.register(healthPlugin, {
     ...(deps.startup ? { startup: deps.startup } : {}),
     checks: {
       redis: async () => await deps.redis.ping(),
       postgres: async () => (await deps.pool.query('SELECT 1')).rowCount,
     },
   });
-  app.register(jwksRoutes, { keys: deps.keys });
-  app.register(loginRoutes, { ctx });
-  app.register(logoutRoutes, { ctx });
-  app.register(sessionRoutes, { ctx });
-  app.register(adminRoutes, { ctx });
-  app.register(mfaRoutes, { ctx });
+  await app.register(jwksRoutes, { keys: deps.keys });
+  await app.register(loginRoutes, { ctx });
+  await app.register(logoutRoutes, { ctx });
+  await app.register(sessionRoutes, { ctx });
+  await app.register(adminRoutes, { ctx });
+  await app.register(mfaRoutes, { ctx });
   // The dummy hash unknown users are verified against is made before the first request.
   app.addHook('onReady', async () => {
     await warmDummyHash();
   });
   return app;
 }
+
+/** The type of the auth app. */
+export type AuthApp = Awaited<ReturnType<typeof buildApp>>;

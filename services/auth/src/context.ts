@@ -1,23 +1,10 @@
-import type { Logger, Pool, Redis, Startup } from '@gatehouse/runtime';
+import { commaList, type Pool } from '@gatehouse/runtime';
+import type { AuthDeps } from './app.js';
 import type { AuthConfig } from './config.js';
 import type { KeyRing } from './domain/keys.js';
 import type { LoginDeps } from './domain/login.js';
-import type { SecretBox } from './domain/mfa/secret-box.js';
 import { createTokenVerifier, type TokenVerifier } from './domain/tokens.js';
 import { createRedisContext, type RedisContext } from './redis/context.js';
-
-/** What `buildApp` is given: config, the root logger, clients and keys. */
-export interface AuthAppDeps {
-  config: AuthConfig;
-  logger: Logger;
-  redis: Redis;
-  pool: Pool;
-  keys: KeyRing;
-  /** Start-up steps (server.ts: migrations), reported by `/readyz` until done. */
-  startup?: Startup;
-  /** Seals second-factor secrets (`MFA_KEY_FILE`). */
-  secrets: SecretBox;
-}
 
 /** The slices the route plugins pass on to the domain functions. */
 export interface AuthContext {
@@ -31,7 +18,7 @@ export interface AuthContext {
 }
 
 /** Builds the {@link AuthContext} once per app. */
-export function createAuthContext(deps: AuthAppDeps): AuthContext {
+export function createAuthContext(deps: AuthDeps): AuthContext {
   const { config } = deps;
   const redis = createRedisContext(deps.redis, config.REDIS_COMMAND_TIMEOUT_MS, config.REDIS_WAIT_REPLICAS);
   const audience = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
@@ -66,9 +53,7 @@ export function createAuthContext(deps: AuthAppDeps): AuthContext {
         webauthn: {
           rpId: config.WEBAUTHN_RP_ID,
           rpName: config.WEBAUTHN_RP_NAME,
-          origins: config.WEBAUTHN_ORIGINS.split(',')
-            .map((o) => o.trim())
-            .filter((o) => o !== ''),
+          origins: commaList(config.WEBAUTHN_ORIGINS),
         },
       },
     },

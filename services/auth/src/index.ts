@@ -1,7 +1,7 @@
+export type { AuthApp, AuthDeps } from './app.js';
 export { buildApp } from './app.js';
 export type { AuthConfig } from './config.js';
 export { ConfigSchema, loadServiceConfig, publicKeyFiles } from './config.js';
-export type { AuthAppDeps } from './context.js';
 export type { ClientInfo } from './domain/client.js';
 export type { KeyRing } from './domain/keys.js';
 export { loadKeyRing } from './domain/keys.js';
@@ -10,8 +10,9 @@ export { resetUserFactors, showUserFactors } from './domain/mfa/manage.js';
 export type { SecretBox } from './domain/mfa/secret-box.js';
 export { createSecretBox, loadSecretBox } from './domain/mfa/secret-box.js';
 export { ARGON2_OPTIONS, hashPassword, verifyPassword } from './domain/passwords.js';
-export type { StoredSession } from './domain/sessions.js';
+export type { RevocationActor, StoredSession } from './domain/sessions.js';
 export {
+  ADMIN_REVOKED,
   listSessions,
   readSession,
   revokeAllSessions,

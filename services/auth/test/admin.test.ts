@@ -1,5 +1,8 @@
 import { sessionKey, userSessionsKey } from '@gatehouse/contracts';
+import { inActiveSpan } from '@gatehouse/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminRevokeAllSessions, adminRevokeSession } from '../src/domain/admin-revoke.js';
+import { createRedisContext } from '../src/redis/context.js';
 import { type AuthHarness, bearer, startAuth } from './harness.js';
 
 let h: AuthHarness;
@@ -88,5 +91,26 @@ describe('admin session revocation', () => {
     const bad = await del('/auth/admin/users/not-a-uuid/sessions', a.accessToken);
     expect(bad.statusCode).toBe(400);
     expect(bad.json().message).toMatch(/userId/);
+  });
+
+  it('publishes with the trace context of the revoking request, as every other auth event does', async () => {
+    const redis = createRedisContext(h.redis, h.config.REDIS_COMMAND_TIMEOUT_MS);
+    const auditor = await h.addUser({ roles: ['auditor'] });
+    const a = await loggedIn(auditor);
+    const user = await h.addUser();
+    const s = await loggedIn(user);
+    const actor = { userId: auditor.id, username: auditor.username, sessionId: a.sessionId };
+    // The request's own header loses to the active span, as in eventJson.
+    const client = { ip: '127.0.0.1', userAgent: null, traceparent: `00-${'c'.repeat(32)}-${'d'.repeat(16)}-01` };
+    const ids = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16) };
+    await inActiveSpan(ids, async () => {
+      expect(await adminRevokeSession(redis, { userId: user.id, sessionId: s.sessionId }, actor, client)).toBe(1);
+      expect(await adminRevokeAllSessions(redis, h.pool, user.id, actor, client)).toBe(0);
+    });
+    const events = (await h.events()).filter((e) => e.type === 'auth.sessions.revoked' && e.subject === user.id);
+    expect(events.map((e) => e.traceparent)).toEqual([
+      `00-${ids.traceId}-${ids.spanId}-01`,
+      `00-${ids.traceId}-${ids.spanId}-01`,
+    ]);
   });
 });

@@ -14,7 +14,7 @@ import {
 } from '@gatehouse/runtime';
 import { createTestDatabase, startRedis, type TestDatabase, type TestRedis } from '@gatehouse/runtime/testing';
 import type { LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../src/app.js';
+import { type AuthApp, buildApp } from '../src/app.js';
 import { type AuthConfig, loadServiceConfig } from '../src/config.js';
 import { type KeyRing, loadKeyRing } from '../src/domain/keys.js';
 import { loadSecretBox } from '../src/domain/mfa/secret-box.js';
@@ -23,7 +23,7 @@ import { migrateAuth } from '../src/migrate.js';
 
 /** An auth app on a private redis-server and a fresh database, driven with inject(). */
 export interface AuthHarness {
-  app: ReturnType<typeof buildApp>;
+  app: AuthApp;
   config: AuthConfig;
   keys: KeyRing;
   pool: Pool;
@@ -79,7 +79,7 @@ export async function startAuth(env: Record<string, string> = {}): Promise<AuthH
   await Promise.all([migrateAuth(pool), waitForRedis(redis), waitForRedis(inspect)]);
   const keys = await loadKeyRing({ privateKeyFile: config.JWT_PRIVATE_KEY_FILE, publicKeyFiles: [], generate: true });
   const secrets = await loadSecretBox(join(keyDir, 'mfa.key'), { generate: true });
-  const app = buildApp({ config, logger, redis, pool, keys, secrets });
+  const app = await buildApp({ config, logger, redis, pool, keys, secrets });
   await app.ready();
   const harness: AuthHarness = {
     app,

@@ -106,7 +106,7 @@ describe('sessions', () => {
   it('refuses a missing or malformed Authorization header with 401', async () => {
     const none = await h.app.inject({ url: '/auth/session' });
     expect(none.statusCode).toBe(401);
-    expect(none.headers['www-authenticate']).toBe('Bearer');
+    expect(none.headers['www-authenticate']).toBe('Bearer realm="gatehouse", error="invalid_token"');
     const basic = await h.app.inject({ url: '/auth/session', headers: { authorization: 'Basic YTpi' } });
     expect(basic.json().error).toBe('invalid_token');
   });

@@ -32,6 +32,8 @@ export interface GatewayDeps {
   keys?: JWTVerifyGetKey;
   /** The gateway's own key: it signs the identity assertions upstreams verify. */
   assertionKeys: Ed25519KeyPair;
+  /** Closes the clients, after every other `onClose` hook (see `createBaseApp`). */
+  closeClients?: () => Promise<void>;
 }
 
 /** Identity assertions kept, one per (session, route). */
@@ -53,6 +55,7 @@ export async function buildApp(deps: GatewayDeps) {
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
     requestIdHeader: false,
+    ...(deps.closeClients ? { closeClients: deps.closeClients } : {}),
   });
   const sessions = new SessionReader({
     reader: redis.sessions,

@@ -1,16 +1,14 @@
-import { CommonEnv, ConfigError, loadConfig, TrustProxyEnv } from '@gatehouse/runtime';
+import { CommonEnv, ConfigError, commaList, Integer, loadConfig, Port, TrustProxyEnv } from '@gatehouse/runtime';
 import { type Static, Type } from '@sinclair/typebox';
-
-const PositiveInt = (defaultValue: number, minimum = 1) => Type.Integer({ minimum, default: defaultValue });
 
 /** The environment variables of the gateway; keys are the variable names. */
 export const ConfigSchema = Type.Object({
   ...CommonEnv,
-  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  PORT: Port(8080),
   AUTH_URL: Type.String({ default: 'http://127.0.0.1:8081' }),
   AUDIT_URL: Type.String({ default: 'http://127.0.0.1:8082' }),
   JWKS_URL: Type.String({ default: '', description: 'defaults to AUTH_URL + /.well-known/jwks.json' }),
-  JWKS_COOLDOWN_MS: PositiveInt(5000, 0),
+  JWKS_COOLDOWN_MS: Integer(5000, 0),
   JWT_ISSUER: Type.String({ minLength: 1, default: 'gatehouse' }),
   JWT_AUDIENCE: Type.String({ minLength: 1, default: 'gatehouse' }),
   UPSTREAMS: Type.String({ default: '', description: 'comma-separated /prefix=http://host:port pairs' }),
@@ -18,23 +16,23 @@ export const ConfigSchema = Type.Object({
     default: '',
     description: 'comma-separated /audit and UPSTREAMS prefixes whose sessions need a second factor',
   }),
-  UPSTREAM_TIMEOUT_MS: PositiveInt(30_000),
-  UPSTREAM_CONNECTIONS: PositiveInt(128),
-  RATE_LIMIT_MAX: PositiveInt(600, 0),
-  RATE_LIMIT_WINDOW_SECONDS: PositiveInt(60),
+  UPSTREAM_TIMEOUT_MS: Integer(30_000),
+  UPSTREAM_CONNECTIONS: Integer(128),
+  RATE_LIMIT_MAX: Integer(600, 0),
+  RATE_LIMIT_WINDOW_SECONDS: Integer(60),
   RATE_LIMIT_MODE: Type.Union([Type.Literal('local'), Type.Literal('strict')], {
     default: 'local',
     description:
       'local: counted in memory, added to Redis every RATE_LIMIT_SYNC_MS; strict: one Redis command per request',
   }),
-  RATE_LIMIT_SYNC_MS: PositiveInt(100, 10),
+  RATE_LIMIT_SYNC_MS: Integer(100, 10),
   ...TrustProxyEnv,
-  BODY_LIMIT_BYTES: PositiveInt(1024 * 1024),
-  TOKEN_CACHE_SIZE: PositiveInt(100_000, 0),
-  SESSION_CACHE_SIZE: PositiveInt(100_000, 0),
-  SESSION_CACHE_LEASE_MS: PositiveInt(300, 50),
-  SESSION_HEARTBEAT_MS: PositiveInt(100, 10),
-  SESSION_IDLE_TIMEOUT_SECONDS: PositiveInt(0, 0),
+  BODY_LIMIT_BYTES: Integer(1024 * 1024),
+  TOKEN_CACHE_SIZE: Integer(100_000, 0),
+  SESSION_CACHE_SIZE: Integer(100_000, 0),
+  SESSION_CACHE_LEASE_MS: Integer(300, 50),
+  SESSION_HEARTBEAT_MS: Integer(100, 10),
+  SESSION_IDLE_TIMEOUT_SECONDS: Integer(0, 0),
   ASSERTION_KEY_FILE: Type.String({ minLength: 1, default: '.gatehouse/keys/gateway-assertion.pem' }),
   ASSERTION_GENERATE_KEY: Type.Boolean({ default: false }),
 });
@@ -80,8 +78,7 @@ function parseOrigin(variable: string, value: string): string {
  */
 export function parseUpstreams(value: string): UpstreamRoute[] {
   const routes: UpstreamRoute[] = [];
-  for (const pair of value.split(',').map((p) => p.trim())) {
-    if (pair === '') continue;
+  for (const pair of commaList(value)) {
     const at = pair.indexOf('=');
     const prefix = at > 0 ? pair.slice(0, at).replace(/\/+$/, '') : '';
     if (
@@ -102,7 +99,7 @@ export function parseUpstreams(value: string): UpstreamRoute[] {
 export function parseMfaRequiredRoutes(value: string, upstreams: UpstreamRoute[]): Set<string> {
   const known = new Set(['/audit', ...upstreams.map((u) => u.prefix)]);
   const routes = new Set<string>();
-  for (const entry of value.split(',').map((p) => p.trim().replace(/\/+$/, ''))) {
+  for (const entry of commaList(value).map((p) => p.replace(/\/+$/, ''))) {
     if (entry === '') continue;
     if (!known.has(entry)) {
       throw new ConfigError(

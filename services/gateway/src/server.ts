@@ -1,6 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
 import { closeRedis, createLogger, createRedis, loadEd25519Key, redisTarget, runServer } from '@gatehouse/runtime';
-import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { loadServiceConfig } from './config.js';
 
@@ -13,18 +12,31 @@ setFlagsFromString('--no-allocation-site-pretenuring');
 
 const config = loadServiceConfig(process.env);
 const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
-const redisOptions = { ...redisTarget(config), logger, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS };
+const redisOptions = {
+  ...redisTarget(config),
+  logger,
+  name: 'gateway',
+  commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+};
 const redis = {
-  sessions: createRedis({ ...redisOptions, name: 'gateway-sessions' }),
-  invalidations: createRedis({ ...redisOptions, name: 'gateway-invalidations', role: 'subscriber' }),
-  rateLimit: createRedis({ ...redisOptions, name: 'gateway-ratelimit' }),
+  sessions: createRedis({ ...redisOptions, purpose: 'sessions' }),
+  invalidations: createRedis({ ...redisOptions, role: 'subscriber', purpose: 'invalidations' }),
+  rateLimit: createRedis({ ...redisOptions, purpose: 'ratelimit' }),
 };
 // No auto-pipelining on any connection: ioredis sends the next auto-pipeline only once the one in
 // flight has answered, so behind a stalled Redis each batch of requests waited for the previous
 // batch's timeout too (a 503 took twice REDIS_COMMAND_TIMEOUT_MS; docs/performance.md).
-const assertionKeys = await loadEd25519Key(config.ASSERTION_KEY_FILE, { generate: config.ASSERTION_GENERATE_KEY });
-const app = await buildApp({ config, logger, redis, assertionKeys });
-app.addHook('onClose', async () => {
+const closeClients = async () => {
   await Promise.all(Object.values(redis).map((client) => closeRedis(client)));
+};
+
+await runServer({
+  build: async () => {
+    const assertionKeys = await loadEd25519Key(config.ASSERTION_KEY_FILE, { generate: config.ASSERTION_GENERATE_KEY });
+    return await buildApp({ config, logger, redis, assertionKeys, closeClients });
+  },
+  closeClients,
+  logger,
+  host: config.HOST,
+  port: config.PORT,
 });
-await runServer({ app: app as unknown as FastifyInstance, logger, host: config.HOST, port: config.PORT });

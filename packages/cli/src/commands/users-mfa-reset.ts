@@ -1,5 +1,5 @@
-import { userInfo } from 'node:os';
 import { resetUserFactors } from '@gatehouse/auth';
+import { operatorName } from '../operator.js';
 import type { Command } from './command.js';
 import { userOperation } from './user-errors.js';
 
@@ -11,7 +11,7 @@ export const usersMfaReset: Command = {
   positionals: 1,
   async run({ positionals: [username = ''] }, ctx, out) {
     const [{ pool }, redis] = await Promise.all([ctx.database(), ctx.redis()]);
-    const actor = { userId: null, username: `cli:${userInfo().username}` };
+    const actor = { userId: null, username: operatorName() };
     const { user, removed } = await userOperation(() =>
       resetUserFactors({ pool, redis }, username, actor, { source: 'cli' }),
     );

@@ -11,3 +11,4 @@ export type { ServiceProcess } from './service-process.js';
 export { NODE_TS_ARGS, startServiceProcess } from './service-process.js';
 export type { TcpProxy } from './tcp-proxy.js';
 export { proxyFor, startTcpProxy } from './tcp-proxy.js';
+export { inActiveSpan } from './trace-context.js';

@@ -61,12 +61,12 @@ ORDER BY t.seq`;
  * const rules = detectionRules(config);
  * ```
  */
-export function detectionRules(config: Readonly<AuditConfig>): DetectionRule[] {
+export function detectionRules(config: AuditConfig): DetectionRule[] {
   return [
     {
       rule: 'brute_force',
       subjectKind: 'username',
-      windowSeconds: config.AUDIT_BRUTE_FORCE_WINDOW_S,
+      windowSeconds: config.AUDIT_BRUTE_FORCE_WINDOW_SECONDS,
       threshold: config.AUDIT_BRUTE_FORCE_FAILURES,
       sql: ruleSql({
         subject: 'username',
@@ -79,7 +79,7 @@ export function detectionRules(config: Readonly<AuditConfig>): DetectionRule[] {
     {
       rule: 'credential_stuffing',
       subjectKind: 'ip',
-      windowSeconds: config.AUDIT_STUFFING_WINDOW_S,
+      windowSeconds: config.AUDIT_STUFFING_WINDOW_SECONDS,
       threshold: config.AUDIT_STUFFING_USERNAMES,
       sql: ruleSql({
         subject: 'ip',
@@ -92,7 +92,7 @@ export function detectionRules(config: Readonly<AuditConfig>): DetectionRule[] {
     {
       rule: 'success_after_lockout',
       subjectKind: 'username',
-      windowSeconds: config.AUDIT_LOCKOUT_SUCCESS_WINDOW_S,
+      windowSeconds: config.AUDIT_LOCKOUT_SUCCESS_WINDOW_SECONDS,
       threshold: 1,
       sql: ruleSql({
         subject: 'username',
@@ -105,7 +105,7 @@ export function detectionRules(config: Readonly<AuditConfig>): DetectionRule[] {
     {
       rule: 'multiple_ips',
       subjectKind: 'username',
-      windowSeconds: config.AUDIT_MULTI_IP_WINDOW_S,
+      windowSeconds: config.AUDIT_MULTI_IP_WINDOW_SECONDS,
       threshold: config.AUDIT_MULTI_IP_COUNT,
       sql: ruleSql({
         subject: 'username',
@@ -118,7 +118,7 @@ export function detectionRules(config: Readonly<AuditConfig>): DetectionRule[] {
     {
       rule: 'second_factor_failures',
       subjectKind: 'username',
-      windowSeconds: config.AUDIT_MFA_FAILURE_WINDOW_S,
+      windowSeconds: config.AUDIT_MFA_FAILURE_WINDOW_SECONDS,
       threshold: config.AUDIT_MFA_FAILURES,
       sql: ruleSql({
         subject: 'username',

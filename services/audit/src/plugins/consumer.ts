@@ -8,7 +8,7 @@ import { trimAcknowledged } from '../consumers/trim.js';
 
 /** What the consumer plugin needs. */
 export interface ConsumerPluginOptions {
-  config: Readonly<AuditConfig>;
+  config: AuditConfig;
   redis: Redis;
   blocking: Redis;
   pool: Pool;

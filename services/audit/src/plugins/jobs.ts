@@ -8,7 +8,7 @@ import { startWorkers, upsertSchedules } from '../jobs/workers.js';
 
 /** What the jobs plugin needs; `workerRedis` is required when `AUDIT_WORKERS` is on. */
 export interface JobsPluginOptions {
-  config: Readonly<AuditConfig>;
+  config: AuditConfig;
   logger: Logger;
   pool: Pool;
   readPool?: Pool;

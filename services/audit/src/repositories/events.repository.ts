@@ -1,6 +1,6 @@
 import { AUTH_EVENT_FIELD_LIST } from '@gatehouse/contracts';
 import type { Pool, PoolClient } from '@gatehouse/runtime';
-import pg from 'pg';
+import { prepareValue } from '../adapters/pg.js';
 import { GENESIS_HASH } from '../domain/canonical.js';
 import {
   type ChainedBatch,
@@ -93,9 +93,6 @@ export interface ReadyBatch {
   chain: ChainedBatch;
   values: unknown[];
 }
-
-// pg's own value serializer (arrays become PostgreSQL array literals); pg passes strings through unchanged.
-const { prepareValue } = (pg as unknown as { utils: { prepareValue(value: unknown): unknown } }).utils;
 
 /**
  * Serializes the insert of a chained batch now (stored at `storedAt`), so

@@ -1,4 +1,5 @@
-import { type AccessTokenClaims, GatehouseError } from '@gatehouse/contracts';
+import type { AccessTokenClaims } from '@gatehouse/contracts';
+import { bearerToken } from '@gatehouse/runtime';
 import type { RedisContext } from '../redis/context.js';
 import { isIdleExpired, touchSession } from './idle.js';
 import { readSession, type StoredSession } from './sessions.js';
@@ -17,8 +18,6 @@ export interface Authenticated {
   session: StoredSession | null;
 }
 
-const BEARER = /^Bearer +([A-Za-z0-9\-_.~+/]+=*)$/i;
-
 /**
  * Checks the `Authorization: Bearer` token (signature by one of auth's own
  * keys, EdDSA only, typ, iss, aud, exp), then loads `session:{sid}` and
@@ -30,13 +29,9 @@ export async function authenticate(
   authorization: string | undefined,
   options: { requireSession: boolean },
 ): Promise<Authenticated> {
-  const match = authorization === undefined ? null : BEARER.exec(authorization);
-  if (!match?.[1]) {
-    throw new GatehouseError('invalid_token', 'An Authorization: Bearer access token is required.', {
-      headers: { 'www-authenticate': 'Bearer' },
-    });
-  }
-  const claims = await deps.verifyToken(match[1]);
+  const token = bearerToken(authorization);
+  if (token === undefined) throw invalidToken('A bearer access token is required.');
+  const claims = await deps.verifyToken(token);
   const now = Math.floor(Date.now() / 1000);
   let session = await readSession(deps.redis, claims.sid);
   if (session && (session.userId !== claims.sub || isIdleExpired(session, deps.idleTimeoutSeconds, now))) {

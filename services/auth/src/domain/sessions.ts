@@ -124,45 +124,77 @@ export async function listSessions(redis: RedisContext, userId: string): Promise
 }
 
 /**
- * Deletes one session and appends `auth.logout` in one script. Idempotent:
- * returns 0 (and publishes nothing) when the session is already gone.
+ * Who ended another user's sessions, recorded as the extra envelope field
+ * `actor` (audit stores it in `extra`): an auditor through the admin route
+ * (their user and session), or an operator with the CLI (`cli:<login>`).
+ */
+export interface RevocationActor {
+  userId: string | null;
+  username: string | null;
+  sessionId: string | null;
+}
+
+/** The reason every revocation by an auditor or an operator carries. */
+export const ADMIN_REVOKED = 'admin_revoked';
+
+/** How a revocation is published. */
+export interface RevocationOptions {
+  reason: string;
+  client?: ClientInfo;
+  /** Someone other than the user: the event carries `actor`, and one session's end is `auth.sessions.revoked`. */
+  actor?: RevocationActor;
+  source?: string;
+}
+
+function revocationEvent(
+  type: 'auth.logout' | 'auth.sessions.revoked',
+  user: { id: string; username: string | null },
+  sessionId: string | null,
+  options: RevocationOptions,
+): string {
+  const input = {
+    type,
+    subject: user.id,
+    username: user.username,
+    sessionId,
+    reason: options.reason,
+    ...clientFields(options.client),
+    ...(options.source ? { source: options.source } : {}),
+  };
+  return eventJson(input, options.actor ? { actor: options.actor } : {});
+}
+
+/**
+ * Deletes one session and appends its event in one script: `auth.logout`
+ * when the user ended it (default reason `user_logout`), else
+ * `auth.sessions.revoked` with the `actor`. Idempotent: returns 0 (and
+ * publishes nothing) when the session is already gone.
  */
 export async function revokeSession(
   redis: RedisContext,
   session: Pick<StoredSession, 'sessionId' | 'userId' | 'username'>,
-  options: { reason?: string; client?: ClientInfo } = {},
+  options: Partial<RevocationOptions> = {},
 ): Promise<number> {
-  const event = eventJson({
-    type: 'auth.logout',
-    subject: session.userId,
-    username: session.username,
-    sessionId: session.sessionId,
-    reason: options.reason ?? 'user_logout',
-    ...clientFields(options.client),
-  });
+  const type = options.actor ? 'auth.sessions.revoked' : 'auth.logout';
+  const user = { id: session.userId, username: session.username };
+  const event = revocationEvent(type, user, session.sessionId, { reason: 'user_logout', ...options });
   const keys = [sessionKey(session.sessionId), userSessionsKey(session.userId), AUTH_EVENTS_STREAM];
   return Number(await redis.run('ghRevokeSession', keys, [session.sessionId, EVENT_FIELD, event]));
 }
 
 /**
- * Deletes every session of a user and appends one `auth.sessions.revoked`,
- * atomically (a login racing with it either lands before and is revoked, or
- * after). Returns the number of sessions removed.
+ * Deletes every session of a user and appends one `auth.sessions.revoked`
+ * (with `actor` when given; published even when none was live: the attempt
+ * is audited too), atomically (a login racing with it either lands before
+ * and is revoked, or after). `sessionId` is the session that asked, if any.
+ * Returns the number of sessions removed.
  */
 export async function revokeAllSessions(
   redis: RedisContext,
   user: { id: string; username: string | null },
-  options: { reason: string; sessionId?: string; client?: ClientInfo; source?: string },
+  options: RevocationOptions & { sessionId?: string },
 ): Promise<number> {
-  const event = eventJson({
-    type: 'auth.sessions.revoked',
-    subject: user.id,
-    username: user.username,
-    sessionId: options.sessionId ?? null,
-    reason: options.reason,
-    ...clientFields(options.client),
-    ...(options.source ? { source: options.source } : {}),
-  });
+  const event = revocationEvent('auth.sessions.revoked', user, options.sessionId ?? null, options);
   const keys = [userSessionsKey(user.id), AUTH_EVENTS_STREAM];
   return Number(await redis.run('ghRevokeAll', keys, [SESSION_KEY_PREFIX, EVENT_FIELD, event]));
 }

@@ -18,5 +18,5 @@ export default fp(
     });
     await app.register(swaggerUi, { routePrefix: '/docs' });
   },
-  { name: 'gatehouse-auth-openapi', fastify: '5.x' },
+  { name: 'auth-openapi', fastify: '5.x' },
 );

@@ -1,3 +1,4 @@
+import { bearerToken } from '@gatehouse/runtime';
 import { invalidToken } from './errors.js';
 import type { SessionRecord } from './session-record.js';
 import type { TokenVerifier } from './token-verifier.js';
@@ -14,14 +15,6 @@ export interface Identity {
 
 /** Reads a session by id within `budgetMs` (else a 503); `null` when it is gone. */
 export type SessionLookup = (sessionId: string, budgetMs: number) => Promise<SessionRecord | null>;
-
-/** The bearer token of an `Authorization` header, or `undefined`. */
-export function bearerToken(authorization: string | undefined): string | undefined {
-  if (authorization === undefined || authorization.length < 8) return undefined;
-  if (authorization.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
-  const token = authorization.slice(7).trim();
-  return token === '' ? undefined : token;
-}
 
 /**
  * Checks a request's bearer token (signature, claims) and then its session

@@ -32,7 +32,7 @@ export interface SessionReaderOptions {
 }
 
 type Toucher = Redis & {
-  ghTouchSession(key: string, field: string, now: number, interval: number): Promise<number>;
+  ghTouchSessionNoDeadline(key: string, field: string, now: number, interval: number): Promise<number>;
 };
 
 /**
@@ -63,7 +63,8 @@ export class SessionReader {
   constructor(private readonly options: SessionReaderOptions) {
     this.#now = options.now ?? Date.now;
     if (options.idleTimeoutSeconds > 0) {
-      options.writer.defineCommand('ghTouchSession', {
+      // Not auth's `ghTouchSession`: that one takes a deadline first; one name, one argument list.
+      options.writer.defineCommand('ghTouchSessionNoDeadline', {
         numberOfKeys: 1,
         lua: `${TOUCH_SESSION_LUA}\nreturn touch(KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]))`,
       });
@@ -154,7 +155,7 @@ export class SessionReader {
     if (now - record.lastSeenAt >= interval) {
       record.lastSeenAt = now;
       (this.options.writer as Toucher)
-        .ghTouchSession(sessionKey(sessionId), SESSION_LAST_SEEN_FIELD, now, interval)
+        .ghTouchSessionNoDeadline(sessionKey(sessionId), SESSION_LAST_SEEN_FIELD, now, interval)
         .catch((err: unknown) => this.options.logger.warn({ err }, "cannot refresh a session's last-use stamp"));
     }
     return record;

@@ -65,5 +65,5 @@ export default fp(
       request.identity = identity;
     });
   },
-  { name: 'gatehouse-authentication', fastify: '5.x' },
+  { name: 'gateway-authentication', fastify: '5.x' },
 );

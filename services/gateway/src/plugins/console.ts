@@ -66,5 +66,5 @@ export default fp(
     app.get(ROOT, async (_request, reply) => reply.redirect(CONSOLE_BASE_PATH, 301));
     await app.register(consoleFiles, { root: options.root ?? consoleDistPath() });
   },
-  { name: 'gatehouse-console', fastify: '5.x' },
+  { name: 'gateway-console', fastify: '5.x' },
 );

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import rateLimit from '@fastify/rate-limit';
 import { GatehouseError } from '@gatehouse/contracts';
 import type { FastifyInstance } from 'fastify';
@@ -8,6 +7,7 @@ import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
+import { type RateLimitStore, RedisStore, type StoreCallback } from '../adapters/fastify-rate-limit.js';
 
 /** How the per-address limit is shared by the replicas (`RATE_LIMIT_MODE`). */
 export type RateLimitMode = 'local' | 'strict';
@@ -29,22 +29,9 @@ export interface ProtectionOptions {
   logger: Logger;
 }
 
-type StoreCallback = (err: Error | null, result?: { current: number; ttl: number }) => void;
-interface RateLimitStore {
-  incr(key: string, callback: StoreCallback, timeWindow?: number, max?: number): void;
-  child(routeOptions: unknown): RateLimitStore;
-}
-type RedisStoreClass = new (
-  continueExceeding: boolean,
-  exponentialBackoff: boolean,
-  redis: Redis,
-  key: string,
-) => RateLimitStore;
-
-// The library's own Redis store (its Lua script), wrapped so a Redis failure is a 503, not a 500.
-const RedisStore = createRequire(import.meta.url)('@fastify/rate-limit/store/RedisStore.js') as RedisStoreClass;
 const KEY_PREFIX = 'rate_limit:ip:';
 
+// The library's own Redis store, wrapped so a Redis failure is a 503, not a 500.
 function failClosedStore(redis: Redis) {
   return class FailClosedRedisStore implements RateLimitStore {
     readonly #inner: RateLimitStore;
@@ -245,5 +232,5 @@ export default fp(
         new GatehouseError('rate_limited', `Too many requests; retry in ${context.after}.`),
     });
   },
-  { name: 'gatehouse-protection', fastify: '5.x' },
+  { name: 'gateway-protection', fastify: '5.x' },
 );

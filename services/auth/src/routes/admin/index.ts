@@ -9,9 +9,10 @@ import type { BaseApp } from '@gatehouse/runtime';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { AuthContext } from '../../context.js';
-import { adminRevokeAllSessions, adminRevokeSession, type RevocationActor } from '../../domain/admin-revoke.js';
+import { adminRevokeAllSessions, adminRevokeSession } from '../../domain/admin-revoke.js';
 import { authenticate } from '../../domain/authenticate.js';
 import { mfaStatus } from '../../domain/mfa/manage.js';
+import type { RevocationActor } from '../../domain/sessions.js';
 import { clientInfo } from '../client-info.js';
 import { BEARER_ERRORS, BEARER_SECURITY } from '../schemas.js';
 

@@ -1,6 +1,7 @@
 import { GatehouseError } from '@gatehouse/contracts';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { invalidToken } from '../../domain/errors.js';
 import { requireSecondFactor } from '../../domain/mfa-policy.js';
 import { identityHeaders } from '../../plugins/authentication.js';
 
@@ -23,7 +24,7 @@ export default async function verifyRoutes(app: FastifyInstance) {
     preHandler: app.requireIdentity(),
     handler: async (request, reply) => {
       const identity = request.identity;
-      if (identity === null) throw new GatehouseError('invalid_token', 'A bearer access token is required.');
+      if (identity === null) throw invalidToken('A bearer access token is required.');
       const { role, mfa } = request.query as { role?: string; mfa?: boolean };
       if (role !== undefined && !identity.roles.includes(role)) {
         throw new GatehouseError('insufficient_role', `The role "${role}" is required.`);
