@@ -16,7 +16,7 @@ import { Type } from '@sinclair/typebox';
 import { CliError, EXIT } from './errors.js';
 
 /** The variables the CLI reads. */
-export const CliEnvSchema = Type.Object({
+const CliEnvSchema = Type.Object({
   DATABASE_URL: Type.String({ default: '' }),
   REDIS_URL: CommonEnv.REDIS_URL,
   REDIS_SENTINELS: CommonEnv.REDIS_SENTINELS,

@@ -1,21 +1,16 @@
 export type { ErrorBody, ErrorCode } from './errors.js';
-export { ERROR_STATUS, GatehouseError } from './errors.js';
-export type { AuthEvent, AuthEventInput, AuthEventType, MfaFactor, ParseResult } from './events/envelope.js';
+export { GatehouseError } from './errors.js';
+export type { AuthEvent, AuthEventInput, AuthEventType, MfaFactor } from './events/envelope.js';
 export {
-  AUTH_EVENT_REASONS,
   AUTH_EVENT_TYPES,
-  AuthEventSchema,
   createAuthEvent,
-  MFA_FACTORS,
   parseAuthEvent,
 } from './events/envelope.js';
 export { isInstant } from './events/formats.js';
 export type {
   AuditEventFilters,
   AuditEventListResponse,
-  AuditEventsQuery,
   AuditEventView,
-  AuditReadListResponse,
   AuditReadView,
   AuditUserSummary,
   AuditVerifyFailure,
@@ -28,9 +23,7 @@ export {
   AuditEventsQuerySchema,
   AuditEventViewSchema,
   AuditReadListResponseSchema,
-  AuditReadViewSchema,
   AuditUserSummarySchema,
-  AuditVerifyFailureSchema,
   AuditVerifyReportSchema,
 } from './http/audit.js';
 export type {
@@ -42,32 +35,25 @@ export type {
   AuditDeliveryListResponse,
   AuditDeliveryView,
   AuditExportAccepted,
-  AuditExportRequest,
   AuditExportView,
   AuditWebhookPayload,
 } from './http/audit-jobs.js';
 export {
-  AUDIT_ALERT_RULES,
-  AUDIT_DELIVERY_STATES,
-  AUDIT_EXPORT_FORMATS,
   AUDIT_WEBHOOK_SIGNATURE_HEADER,
   AUDIT_WEBHOOK_TIMESTAMP_HEADER,
   AuditAlertListResponseSchema,
   AuditAlertsQuerySchema,
-  AuditAlertViewSchema,
   AuditDeliveriesQuerySchema,
   AuditDeliveryListResponseSchema,
   AuditDeliveryViewSchema,
   AuditExportAcceptedSchema,
   AuditExportRequestSchema,
   AuditExportViewSchema,
-  AuditWebhookPayloadSchema,
 } from './http/audit-jobs.js';
-export type { AuditStatsBucket, AuditStatsQuery, AuditStatsResponse } from './http/audit-stats.js';
+export type { AuditStatsBucket, AuditStatsResponse } from './http/audit-stats.js';
 export {
   AUDIT_STATS_BUCKETS,
   AUDIT_STATS_MAX_BUCKETS,
-  AuditStatsBucketSchema,
   AuditStatsQuerySchema,
   AuditStatsResponseSchema,
 } from './http/audit-stats.js';
@@ -76,7 +62,6 @@ export type {
   LoginResponse,
   LoginResult,
   LogoutResponse,
-  SessionListResponse,
   SessionView,
 } from './http/auth.js';
 export {
@@ -87,7 +72,6 @@ export {
   SessionListResponseSchema,
   SessionViewSchema,
 } from './http/auth.js';
-export type { ErrorResponse, HealthResponse } from './http/common.js';
 export { ErrorResponseSchema, HealthResponseSchema } from './http/common.js';
 export type {
   MfaLoginBody,
@@ -95,18 +79,13 @@ export type {
   MfaProof,
   MfaRequiredResponse,
   MfaStatus,
-  PasskeyView,
   RecoveryCodesResponse,
-  TotpConfirmBody,
   TotpEnrolment,
 } from './http/mfa.js';
 export {
   MfaLoginBodySchema,
-  MfaMethodSchema,
   MfaProofSchema,
-  MfaRequiredResponseSchema,
   MfaStatusSchema,
-  PasskeyViewSchema,
   RecoveryCodesResponseSchema,
   TotpConfirmBodySchema,
   TotpEnrolmentSchema,
@@ -146,7 +125,6 @@ export {
   parseAmr,
   parseRoles,
   parseSessionHash,
-  SECOND_FACTOR_AMR,
   SESSION_AMR_FIELD,
   SESSION_AUTH_TIME_FIELD,
   SESSION_FIELD_NAMES,
@@ -159,6 +137,5 @@ export { AUDIT_GROUP, AUTH_EVENTS_DEAD_STREAM, AUTH_EVENTS_STREAM, EVENT_FIELD }
 export {
   canonicalUsername,
   isCanonicalUsername,
-  PLAIN_TEXT_PATTERN,
   UsernameInputSchema,
 } from './username.js';

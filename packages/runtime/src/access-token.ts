@@ -3,7 +3,7 @@ import { verifyJwt } from '@gatehouse/upstream';
 import type { JWTVerifyGetKey } from 'jose';
 
 /** The challenge every 401 `invalid_token` carries (RFC 6750). */
-export const INVALID_TOKEN_CHALLENGE = 'Bearer realm="gatehouse", error="invalid_token"';
+const INVALID_TOKEN_CHALLENGE = 'Bearer realm="gatehouse", error="invalid_token"';
 
 /** A 401 `invalid_token` with the bearer challenge header. */
 export function invalidToken(message: string, cause?: unknown): GatehouseError {

@@ -23,35 +23,11 @@ export const AUTH_EVENT_TYPES = [
 /** One of {@link AUTH_EVENT_TYPES}. */
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];
 
-/** Why a login failed or an attempt was refused. */
-export const AUTH_EVENT_REASONS = [
-  'invalid_credentials',
-  'account_disabled',
-  'too_many_attempts_account',
-  'too_many_attempts_ip',
-  'too_many_failures_account',
-  'user_logout',
-  'logout_all',
-  'user_disabled',
-  'admin_revoked',
-  // auth.logout for a session whose write timed out but may have reached Redis (cleaned up, never handed out).
-  'login_aborted',
-  // auth.mfa.*: a wrong or replayed code, a challenge used up, the factor proved on a live session.
-  'invalid_code',
-  'code_replayed',
-  'too_many_attempts_challenge',
-  'expired',
-  'step_up',
-  'regenerated',
-  'user_removed',
-  'admin_reset',
-] as const;
-
 /**
  * The second factors, as the `auth.mfa.*` events name them in their extra
  * envelope field `factor` (stored by audit in `extra`).
  */
-export const MFA_FACTORS = ['totp', 'passkey', 'recovery'] as const;
+const MFA_FACTORS = ['totp', 'passkey', 'recovery'] as const;
 
 /** One of {@link MFA_FACTORS}. */
 export type MfaFactor = (typeof MFA_FACTORS)[number];
@@ -62,7 +38,7 @@ const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.U
  * The JSON envelope of every entry in `auth-events`. A consumer ignores
  * fields it does not know, so extra properties are allowed.
  */
-export const AuthEventSchema = Type.Object(
+const AuthEventSchema = Type.Object(
   {
     id: Type.String({ format: 'uuid', description: 'UUIDv7, unique per event' }),
     type: Type.Union(AUTH_EVENT_TYPES.map((t) => Type.Literal(t))),

@@ -32,8 +32,6 @@ export const AuditEventsQuerySchema = Type.Composite(
   ],
   { additionalProperties: false },
 );
-/** An audit event list query. */
-export type AuditEventsQuery = Static<typeof AuditEventsQuerySchema>;
 
 /** One stored audit event: the envelope plus its place in the chain. */
 export const AuditEventViewSchema = Type.Object({
@@ -80,7 +78,7 @@ export const AuditUserSummarySchema = Type.Object({
 export type AuditUserSummary = Static<typeof AuditUserSummarySchema>;
 
 /** Where `verify` found the trail broken. */
-export const AuditVerifyFailureSchema = Type.Object({
+const AuditVerifyFailureSchema = Type.Object({
   kind: Type.Union(
     ['event_changed', 'event_missing', 'chain_broken', 'head_mismatch', 'digest_invalid'].map((k) => Type.Literal(k)),
   ),
@@ -106,7 +104,7 @@ export const AuditVerifyReportSchema = Type.Object({
 export type AuditVerifyReport = Static<typeof AuditVerifyReportSchema>;
 
 /** One recorded read of the trail (the readers are audited too). */
-export const AuditReadViewSchema = Type.Object({
+const AuditReadViewSchema = Type.Object({
   id: Type.Integer(),
   at: Type.String({ format: 'date-time' }),
   userId: Nullable(Type.String()),
@@ -125,8 +123,6 @@ export const AuditReadListResponseSchema = Type.Object({
   reads: Type.Array(AuditReadViewSchema),
   nextCursor: Nullable(Type.String()),
 });
-/** A page of recorded reads. */
-export type AuditReadListResponse = Static<typeof AuditReadListResponseSchema>;
 
 /** The role the gateway requires (and audit re-checks) for `/audit/*`. */
 export const AUDITOR_ROLE = 'auditor';

@@ -38,7 +38,7 @@ const KNOWN_FIELDS = new Set([
 ]);
 
 /** JSON with object keys sorted at every depth: one text per value. */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.keys(value as object)
@@ -56,7 +56,7 @@ export function canonicalJson(value: unknown): string {
  * ISO-8601 with milliseconds, the id in lower case, unknown envelope fields
  * as key-sorted JSON.
  */
-export function canonicalEvent(e: ChainedEvent): string {
+function canonicalEvent(e: ChainedEvent): string {
   const fixed = JSON.stringify([
     'gatehouse.audit.event.v1',
     e.seq,

@@ -115,7 +115,7 @@ class DuplicatesFound extends Error {}
  * second copy always meets the first in the same partition. Any other event
  * is checked against every partition before it is stored.
  */
-export function eventIdFixesPartition(event: AuthEvent): boolean {
+function eventIdFixesPartition(event: AuthEvent): boolean {
   const hex = event.id.replaceAll('-', '');
   return hex[12] === '7' && Number.parseInt(hex.slice(0, 12), 16) === Date.parse(event.occurredAt);
 }

@@ -19,7 +19,7 @@ export interface RevocationActor {
 }
 
 /** The reason every revocation by an administrator carries. */
-export const ADMIN_REVOKED = 'admin_revoked';
+const ADMIN_REVOKED = 'admin_revoked';
 
 function revokedEvent(
   user: { id: string; username: string | null },

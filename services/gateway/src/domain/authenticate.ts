@@ -16,7 +16,7 @@ export interface Identity {
 export type SessionLookup = (sessionId: string, budgetMs: number) => Promise<SessionRecord | null>;
 
 /** The bearer token of an `Authorization` header, or `undefined`. */
-export function bearerToken(authorization: string | undefined): string | undefined {
+function bearerToken(authorization: string | undefined): string | undefined {
   if (authorization === undefined || authorization.length < 8) return undefined;
   if (authorization.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
   const token = authorization.slice(7).trim();
