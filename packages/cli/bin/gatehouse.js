@@ -3,7 +3,7 @@
 // a bare `node` does; tsx compiling the sources took 2-4 s: docs/performance.md).
 // In a checkout, a stale build never runs: when a source of the CLI or of a
 // workspace it references (tsconfig references) is newer than that project's
-// tsbuildinfo, `tsc -b packages/cli` rebuilds first (silent unless it fails).
+// tsbuildinfo, `tsc -b packages/cli` rebuilds first (saying so on a terminal).
 // The production image has no sources, only dist/. Under
 // --conditions=gatehouse-source (the dev image, whose NODE_OPTIONS also load tsx)
 // the package resolves to its TypeScript sources, which run as they are.
@@ -69,6 +69,7 @@ function withLock(lock, fn) {
 }
 
 function build() {
+  if (process.stderr.isTTY) console.error('gatehouse: compiling the CLI (tsc -b packages/cli; its sources changed)…');
   const tsc = fileURLToPath(import.meta.resolve('typescript/bin/tsc'));
   const result = spawnSync(process.execPath, [tsc, '-b', PACKAGE_DIR], { encoding: 'utf8' });
   if (result.status !== 0) {
