@@ -23,7 +23,7 @@ function parseInfo(info: string): Record<string, string> {
 
 /** `gatehouse redis memory [--samples <n>] [--json]` */
 export const run: RunCommand = async ({ values }, ctx, out) => {
-  const { redis } = await ctx.redis();
+  const redis = await ctx.redisClient();
   const samples = Math.max(1, Math.min(10_000, Number(values.samples ?? 200) || 200));
   const info = parseInfo(await redis.info('memory'));
   const summary = Object.fromEntries(FIELDS.map((f) => [f, info[f] ?? null]));

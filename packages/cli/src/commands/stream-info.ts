@@ -7,7 +7,7 @@ type ConsumerInfo = { name: string; pending: number; idleSeconds: number };
 
 /** `gatehouse stream info [--json]` */
 export const run: RunCommand = async ({ values }, ctx, out) => {
-  const { redis } = await ctx.redis();
+  const redis = await ctx.redisClient();
   const health = await readStreamHealth(redis, AUTH_EVENTS_STREAM, AUTH_EVENTS_DEAD_STREAM);
   const consumers: Record<string, ConsumerInfo[]> = {};
   for (const g of health.groups) {
