@@ -213,7 +213,7 @@ export function checkServiceUrls(objects: K8sObject[]): string[] {
 }
 
 /** Whether an image names fixed content: a version tag (for the reader) and its digest. */
-export function isPinned(image: string): boolean {
+function isPinned(image: string): boolean {
   return /^[^@\s]+:[\w.-]+@sha256:[0-9a-f]{64}$/.test(image) && !image.includes(':latest@');
 }
 

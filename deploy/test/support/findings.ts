@@ -102,7 +102,7 @@ export function checkJobs(objects: K8sObject[]): string[] {
 }
 
 /** The measured peak of one 100,000-row export (docs/deploy.md, "Sizing audit"), in MiB. */
-export const AUDIT_EXPORT_PEAK_MIB = 240;
+const AUDIT_EXPORT_PEAK_MIB = 240;
 
 const MIB: Record<string, number> = { Mi: 1, Gi: 1024 };
 function mebibytes(value: string | undefined): number {

@@ -55,7 +55,7 @@ function bytes(value: string, units: Record<string, number>): number {
 }
 
 /** The settings of a redis.conf text (last one wins, as in Redis). */
-export function parseRedisConf(text: string): Map<string, string> {
+function parseRedisConf(text: string): Map<string, string> {
   const settings = new Map<string, string>();
   for (const line of text.split('\n').map((l) => l.trim())) {
     if (line === '' || line.startsWith('#')) continue;

@@ -50,7 +50,7 @@ function stagesWithParents(dockerfile: string): Map<string, Stage> {
  * `release` stage holds production dependencies and the build output, one
  * built on `dev` the sources and every dependency.
  */
-export function imageConfig(dockerfile: string, target: string): ImageConfig {
+function imageConfig(dockerfile: string, target: string): ImageConfig {
   const stages = stagesWithParents(dockerfile);
   const chain: string[] = [];
   for (let name: string | undefined = target; name && stages.has(name); name = stages.get(name)?.from) {

@@ -26,7 +26,7 @@ function kustomizeMajor(kubectl: string): number {
  * `$GATEHOUSE_KUBECTL`, `.gatehouse/tools/bin/kubectl`, then `kubectl` on
  * PATH, the first whose kustomize is v5 or newer.
  */
-export function findKubectl(): string {
+function findKubectl(): string {
   if (cached) return cached;
   const candidates = [process.env.GATEHOUSE_KUBECTL, resolve(REPO_ROOT, '.gatehouse/tools/bin/kubectl'), 'kubectl'];
   for (const candidate of candidates) {

@@ -8,9 +8,9 @@ const require = createRequire(import.meta.url);
 const addFormats = require('ajv-formats') as (ajv: Ajv) => Ajv;
 
 /** The Kubernetes version whose schemas the manifests are checked against. */
-export const K8S_SCHEMA_SET = 'k8s/v1.32.2-standalone-strict';
+const K8S_SCHEMA_SET = 'k8s/v1.32.2-standalone-strict';
 /** The only skaffold apiVersion the schema folder covers. */
-export const SKAFFOLD_API_VERSION = 'skaffold/v4beta14';
+const SKAFFOLD_API_VERSION = 'skaffold/v4beta14';
 
 // One Ajv and one compiled validator per schema file: the pod-template
 // schemas take about half a second each to compile.
@@ -31,7 +31,7 @@ function compile(relativePath: string): ValidateFunction {
  * The schema file for an object: `<kind>[-<first label of the group>]-<version>.json`,
  * e.g. `deployment-apps-v1.json`, `service-v1.json`.
  */
-export function k8sSchemaFile(apiVersion: string, kind: string): string {
+function k8sSchemaFile(apiVersion: string, kind: string): string {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
   const groupLabel = group ? `-${group.split('.')[0]}` : '';
   return `${K8S_SCHEMA_SET}/${kind.toLowerCase()}${groupLabel}-${version}.json`;

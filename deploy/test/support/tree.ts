@@ -12,7 +12,7 @@ type Kustomization = {
 };
 
 /** Every file a kustomization uses, following the folders it includes. */
-export function referencedFiles(root: string, seen = new Set<string>()): Set<string> {
+function referencedFiles(root: string, seen = new Set<string>()): Set<string> {
   const file = join(root, 'kustomization.yaml');
   if (seen.has(file)) return seen;
   seen.add(file);
@@ -35,7 +35,7 @@ export function referencedFiles(root: string, seen = new Set<string>()): Set<str
 }
 
 /** Every file under a folder. */
-export function filesUnder(dir: string): string[] {
+function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((entry) => {
     const path = join(dir, entry);
     return statSync(path).isDirectory() ? filesUnder(path) : [path];

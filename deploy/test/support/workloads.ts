@@ -25,14 +25,14 @@ export interface Container {
 }
 
 /** One `env` entry. */
-export interface EnvVar {
+interface EnvVar {
   name: string;
   value?: string;
   valueFrom?: Record<string, unknown>;
 }
 
 /** The parts of a probe that name a port. */
-export interface Probe {
+interface Probe {
   httpGet?: { port: number | string; path?: string };
   tcpSocket?: { port: number | string };
   grpc?: { port: number };

@@ -1,4 +1,5 @@
-import { ConfigSchema as AuthConfigSchema, createRedisContext, migrateAuth, type RedisContext } from '@gatehouse/auth';
+import type { RedisContext } from '@gatehouse/auth';
+import { ConfigSchema as AuthConfigSchema } from '@gatehouse/auth/config';
 import {
   CommonEnv,
   closeRedis,
@@ -16,7 +17,7 @@ import { Type } from '@sinclair/typebox';
 import { CliError, EXIT } from './errors.js';
 
 /** The variables the CLI reads. */
-export const CliEnvSchema = Type.Object({
+const CliEnvSchema = Type.Object({
   DATABASE_URL: Type.String({ default: '' }),
   REDIS_URL: CommonEnv.REDIS_URL,
   REDIS_SENTINELS: CommonEnv.REDIS_SENTINELS,
@@ -35,7 +36,10 @@ export interface CliContext {
   database(): Promise<{ pool: Pool; applied: number[] }>;
   /** PostgreSQL as it is (no migrations), for commands that only read (audit verify). */
   pool(): Promise<Pool>;
+  /** Redis with auth's scripts and clock, for the commands that call auth's operations. */
   redis(): Promise<RedisContext>;
+  /** The same command connection alone, for commands that only read Redis (auth's code is not loaded). */
+  redisClient(): Promise<Redis>;
   /** A connection of its own for blocking reads (XREAD BLOCK); closed with the context. */
   blockingRedis(): Promise<Redis>;
   close(): Promise<void>;
@@ -49,6 +53,7 @@ export function createCliContext(env: NodeJS.ProcessEnv): CliContext {
   let pool: Pool | undefined;
   let database: Promise<{ pool: Pool; applied: number[] }> | undefined;
   const clients: Redis[] = [];
+  let command: Promise<Redis> | undefined;
   let redisContext: RedisContext | undefined;
   const openPool = () => {
     if (config.DATABASE_URL === '') {
@@ -81,11 +86,13 @@ export function createCliContext(env: NodeJS.ProcessEnv): CliContext {
       } catch (err) {
         return Promise.reject(err);
       }
-      database = migrateAuth(opened).then(
-        (applied) => ({ pool: opened, applied }),
-        (err: Error) => {
-          throw new CliError(`Cannot use PostgreSQL at DATABASE_URL: ${err.message}`);
-        },
+      database = import('@gatehouse/auth').then(({ migrateAuth }) =>
+        migrateAuth(opened).then(
+          (applied) => ({ pool: opened, applied }),
+          (err: Error) => {
+            throw new CliError(`Cannot use PostgreSQL at DATABASE_URL: ${err.message}`);
+          },
+        ),
       );
       return database;
     },
@@ -96,9 +103,14 @@ export function createCliContext(env: NodeJS.ProcessEnv): CliContext {
       });
       return opened;
     },
+    redisClient: () => {
+      command ??= connect('command');
+      return command;
+    },
     redis: async () => {
       if (redisContext) return redisContext;
-      const redis = await connect('command');
+      command ??= connect('command');
+      const [redis, { createRedisContext }] = await Promise.all([command, import('@gatehouse/auth')]);
       redisContext = createRedisContext(redis, config.REDIS_COMMAND_TIMEOUT_MS, config.REDIS_WAIT_REPLICAS);
       await redisContext.clock.measure(redis);
       return redisContext;

@@ -1,8 +1,6 @@
 import { parseArgs } from 'node:util';
-import { ConfigError } from '@gatehouse/runtime';
 import type { Command } from './commands/command.js';
 import { COMMANDS } from './commands/index.js';
-import { createCliContext } from './context.js';
 import { CliError, EXIT } from './errors.js';
 
 function help(): string {
@@ -89,20 +87,24 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const expected = min === max ? `${min}` : `${min} to ${max}`;
     throw new CliError(`Expected ${expected} argument(s).\nUsage: gatehouse ${command.usage}`, EXIT.usage);
   }
+  // Loaded only now: a command's module and the context import the services' packages, which
+  // --help does not need (docs/performance.md).
+  const [{ run }, { createCliContext }] = await Promise.all([command.load(), import('./context.js')]);
   const ctx = createCliContext(env);
   try {
-    await command.run(args, ctx, (line) => console.log(line));
+    await run(args, ctx, (line) => console.log(line));
     return EXIT.ok;
   } finally {
     await ctx.close();
   }
 }
 
-function report(err: unknown): number {
+async function report(err: unknown): Promise<number> {
   if (err instanceof CliError) {
     console.error(`gatehouse: ${err.message}`);
     return err.exitCode;
   }
+  const { ConfigError } = await import('@gatehouse/runtime');
   if (err instanceof ConfigError) {
     console.error(`gatehouse: ${err.message}`);
     return EXIT.usage;

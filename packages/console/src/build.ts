@@ -17,7 +17,7 @@ async function newestMtime(path: string): Promise<number> {
 }
 
 /** Whether `dist/web` exists and is newer than every source file of the page. */
-export async function isConsoleFresh(): Promise<boolean> {
+async function isConsoleFresh(): Promise<boolean> {
   const built = await stat(join(consoleDistPath(), 'index.html')).catch(() => null);
   if (!built) return false;
   const sources = await Promise.all(SOURCES.map((p) => newestMtime(join(PACKAGE_DIR, p)).catch(() => 0)));

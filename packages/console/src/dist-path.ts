@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // This module runs from src/ in the repo and from dist/node/ once compiled.
@@ -8,7 +6,7 @@ const PACKAGE_ROOT = new URL(import.meta.url.includes('/dist/node/') ? '../../' 
 /**
  * The absolute path of the built console (`packages/console/dist/web`, written by
  * `npm run build -w @gatehouse/console`). It holds `index.html` and `assets/`;
- * it does not exist before a build (see {@link isConsoleBuilt}).
+ * it does not exist before a build.
  *
  * @example
  * ```ts
@@ -17,12 +15,4 @@ const PACKAGE_ROOT = new URL(import.meta.url.includes('/dist/node/') ? '../../' 
  */
 export function consoleDistPath(): string {
   return fileURLToPath(new URL('dist/web', PACKAGE_ROOT));
-}
-
-/**
- * Whether the console has been built (its `index.html` exists), so a server can
- * say so clearly instead of answering 404 for every asset.
- */
-export function isConsoleBuilt(): boolean {
-  return existsSync(join(consoleDistPath(), 'index.html'));
 }

@@ -1,23 +1,18 @@
 export type { ErrorBody, ErrorCode } from './errors.js';
-export { ERROR_STATUS, GatehouseError } from './errors.js';
-export type { AuthEvent, AuthEventInput, MfaFactor, ParseResult } from './events/envelope.js';
+export { GatehouseError } from './errors.js';
+export type { AuthEvent, AuthEventInput, MfaFactor } from './events/envelope.js';
 export {
   AUTH_EVENT_FIELD_LIST,
-  AUTH_EVENT_REASONS,
-  AuthEventSchema,
   createAuthEvent,
-  MFA_FACTORS,
   parseAuthEvent,
 } from './events/envelope.js';
-export type { AuthEventColumnType, AuthEventField, AuthEventFieldName, AuthEventType } from './events/fields.js';
-export { AUTH_EVENT_FIELDS, AUTH_EVENT_TYPES } from './events/fields.js';
+export type { AuthEventField, AuthEventType } from './events/fields.js';
+export { AUTH_EVENT_TYPES } from './events/fields.js';
 export { isInstant } from './events/formats.js';
 export type {
   AuditEventFilters,
   AuditEventListResponse,
-  AuditEventsQuery,
   AuditEventView,
-  AuditReadListResponse,
   AuditReadView,
   AuditUserSummary,
   AuditVerifyFailure,
@@ -30,9 +25,7 @@ export {
   AuditEventsQuerySchema,
   AuditEventViewSchema,
   AuditReadListResponseSchema,
-  AuditReadViewSchema,
   AuditUserSummarySchema,
-  AuditVerifyFailureSchema,
   AuditVerifyReportSchema,
 } from './http/audit.js';
 export type {
@@ -44,32 +37,25 @@ export type {
   AuditDeliveryListResponse,
   AuditDeliveryView,
   AuditExportAccepted,
-  AuditExportRequest,
   AuditExportView,
   AuditWebhookPayload,
 } from './http/audit-jobs.js';
 export {
-  AUDIT_ALERT_RULES,
-  AUDIT_DELIVERY_STATES,
-  AUDIT_EXPORT_FORMATS,
   AUDIT_WEBHOOK_SIGNATURE_HEADER,
   AUDIT_WEBHOOK_TIMESTAMP_HEADER,
   AuditAlertListResponseSchema,
   AuditAlertsQuerySchema,
-  AuditAlertViewSchema,
   AuditDeliveriesQuerySchema,
   AuditDeliveryListResponseSchema,
   AuditDeliveryViewSchema,
   AuditExportAcceptedSchema,
   AuditExportRequestSchema,
   AuditExportViewSchema,
-  AuditWebhookPayloadSchema,
 } from './http/audit-jobs.js';
-export type { AuditStatsBucket, AuditStatsQuery, AuditStatsResponse } from './http/audit-stats.js';
+export type { AuditStatsBucket, AuditStatsResponse } from './http/audit-stats.js';
 export {
   AUDIT_STATS_BUCKETS,
   AUDIT_STATS_MAX_BUCKETS,
-  AuditStatsBucketSchema,
   AuditStatsQuerySchema,
   AuditStatsResponseSchema,
 } from './http/audit-stats.js';
@@ -78,7 +64,6 @@ export type {
   LoginResponse,
   LoginResult,
   LogoutResponse,
-  SessionListResponse,
   SessionView,
 } from './http/auth.js';
 export {
@@ -89,7 +74,6 @@ export {
   SessionListResponseSchema,
   SessionViewSchema,
 } from './http/auth.js';
-export type { ErrorResponse, HealthResponse } from './http/common.js';
 export { ErrorResponseSchema, HealthResponseSchema } from './http/common.js';
 export type {
   MfaLoginBody,
@@ -97,18 +81,13 @@ export type {
   MfaProof,
   MfaRequiredResponse,
   MfaStatus,
-  PasskeyView,
   RecoveryCodesResponse,
-  TotpConfirmBody,
   TotpEnrolment,
 } from './http/mfa.js';
 export {
   MfaLoginBodySchema,
-  MfaMethodSchema,
   MfaProofSchema,
-  MfaRequiredResponseSchema,
   MfaStatusSchema,
-  PasskeyViewSchema,
   RecoveryCodesResponseSchema,
   TotpConfirmBodySchema,
   TotpEnrolmentSchema,
@@ -148,7 +127,6 @@ export {
   parseAmr,
   parseRoles,
   parseSessionHash,
-  SECOND_FACTOR_AMR,
   SESSION_AMR_FIELD,
   SESSION_AUTH_TIME_FIELD,
   SESSION_FIELD_NAMES,
@@ -161,6 +139,5 @@ export { AUDIT_GROUP, AUTH_EVENTS_DEAD_STREAM, AUTH_EVENTS_STREAM, EVENT_FIELD }
 export {
   canonicalUsername,
   isCanonicalUsername,
-  PLAIN_TEXT_PATTERN,
   UsernameInputSchema,
 } from './username.js';

@@ -7,7 +7,7 @@ import { type Static, Type } from '@sinclair/typebox';
  * the user agent is a truncated digest. In Redis each field is stored under
  * its short name in {@link SESSION_FIELD_NAMES}.
  */
-export const SessionHashSchema = Type.Object({
+const SessionHashSchema = Type.Object({
   userId: Type.String(),
   username: Type.String(),
   roles: Type.String({ description: 'comma-separated roles' }),
@@ -49,7 +49,7 @@ export const SESSION_AMR_FIELD = 'amr';
 export const SESSION_AUTH_TIME_FIELD = 'at';
 
 /** The `amr` values that prove a second factor: a one-time code, a hardware-bound or a synced passkey. */
-export const SECOND_FACTOR_AMR = ['otp', 'hwk', 'swk'] as const;
+const SECOND_FACTOR_AMR = ['otp', 'hwk', 'swk'] as const;
 
 /** The stored `amr` field as a list (`pwd` when the field is missing). */
 export function parseAmr(stored: string | null | undefined): string[] {

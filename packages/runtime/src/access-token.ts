@@ -22,7 +22,7 @@ export function bearerChallenge(
 }
 
 /** The challenge every 401 `invalid_token` carries, a missing token's included. */
-export const INVALID_TOKEN_CHALLENGE = bearerChallenge('invalid_token');
+const INVALID_TOKEN_CHALLENGE = bearerChallenge('invalid_token');
 
 /**
  * The token of an `Authorization: Bearer <token>` header (scheme in any

@@ -33,7 +33,7 @@ function isPostgresDataException(err: Error): boolean {
 }
 
 /** Maps any thrown error to the status and `{ error, message }` body a client sees. */
-export function toErrorReply(err: FastifyError | GatehouseError | Error): {
+function toErrorReply(err: FastifyError | GatehouseError | Error): {
   status: number;
   body: ErrorBody;
   headers: Record<string, string>;

@@ -4,10 +4,10 @@ import fp from 'fastify-plugin';
 import type { Startup } from './startup.js';
 
 /** A readiness check: resolves with optional details, or throws when not ready. */
-export type ReadinessCheck = () => Promise<unknown>;
+type ReadinessCheck = () => Promise<unknown>;
 
 /** Options of the health plugin. */
-export interface HealthOptions {
+interface HealthOptions {
   checks: Record<string, ReadinessCheck>;
   timeoutMs?: number;
   /** Start-up steps: run in the background from `onReady`, reported as the `startup` check until done. */

@@ -42,7 +42,7 @@ function paramName(raw: string): string {
  * redactUrl('/cb?code=abc&state=1'); // '/cb?code=[redacted]&state=1'
  * ```
  */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   const q = url.indexOf('?');
   if (q < 0) return url;
   const params = url

@@ -11,13 +11,13 @@ declare module 'fastify' {
 }
 
 /** Options of the metrics plugin. */
-export interface MetricsOptions {
+interface MetricsOptions {
   /** Where the registry is served; default `/metrics`. */
   path?: string;
 }
 
 /** Buckets of the request duration histogram, in seconds (5 ms … 10 s). */
-export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
  * Serves Prometheus text at `/metrics` from a registry of the app's own

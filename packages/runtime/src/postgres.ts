@@ -10,7 +10,7 @@ export interface CreatePoolOptions {
 }
 
 /** The longest a statement may run: set per role and database by {@link setStatementTimeout}. */
-export const STATEMENT_TIMEOUT = '30s';
+const STATEMENT_TIMEOUT = '30s';
 
 /**
  * Creates a pg pool with an `error` listener (an idle client's error would

@@ -2,7 +2,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 
 /** What a connection is for; each role gets its own connection. */
-export type RedisRole = 'command' | 'blocking' | 'subscriber' | 'worker';
+type RedisRole = 'command' | 'blocking' | 'subscriber' | 'worker';
 
 /**
  * Where Redis is: one server (`url`), or the primary of a Sentinel group.

@@ -2,7 +2,7 @@ import closeWithGrace from 'close-with-grace';
 import type { Logger } from 'pino';
 
 /** What {@link runServer} needs of an app: any Fastify instance, whatever its type provider and logger type. */
-export interface ServerApp {
+interface ServerApp {
   listen(options: { host: string; port: number }): Promise<unknown>;
   close(): Promise<unknown>;
 }

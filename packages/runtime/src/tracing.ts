@@ -34,7 +34,7 @@ const headerGetter: TextMapGetter<Record<string, string>> = {
 };
 
 /** The span links for W3C traceparents carried by messages (invalid or missing ones are skipped). */
-export function linksFrom(traceparents: Iterable<string | null | undefined>): Link[] {
+function linksFrom(traceparents: Iterable<string | null | undefined>): Link[] {
   const links: Link[] = [];
   for (const traceparent of traceparents) {
     if (!traceparent) continue;

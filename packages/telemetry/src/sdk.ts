@@ -11,7 +11,7 @@ import { defaultServiceName, UNTRACED_PATHS } from './settings.js';
 const untraced = (path: string | undefined) => UNTRACED_PATHS.includes((path ?? '').split('?')[0] ?? '');
 
 /** The instrumentations every service gets: http and undici (both ways), Fastify routes, ioredis, pg. */
-export function instrumentations() {
+function instrumentations() {
   return [
     new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => untraced(request.url) }),
     new UndiciInstrumentation(),

@@ -1,13 +1,6 @@
-export type { AuditApp, AuditDeps } from './app.js';
-export { buildApp, roles } from './app.js';
-export type { AuditConfig } from './config.js';
-export { ConfigSchema, loadServiceConfig, webhookUrls } from './config.js';
+export { ConfigSchema } from './config.js';
 export { verifyTrail } from './domain/verify.js';
-export { isWebhookSignatureValid, signWebhook } from './domain/webhook-signature.js';
-export type { AuditQueues, QueueCounts } from './jobs/queues.js';
-export { createQueues, QUEUE_NAMES, queueCounts } from './jobs/queues.js';
-export { MIGRATIONS_DIR, migrateAudit } from './migrate.js';
-export type { DigestOutcome } from './repositories/digests.repository.js';
+
+export { migrateAudit } from './migrate.js';
+
 export { writeDigest } from './repositories/digests.repository.js';
-export type { RetentionOutcome } from './repositories/retention.repository.js';
-export { applyRetention } from './repositories/retention.repository.js';

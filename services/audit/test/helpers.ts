@@ -220,7 +220,7 @@ export async function storeDirect(pool: Pool, events: AuthEvent[]) {
 
 /** The test gateway's assertion key; apps made by {@link makeApp} trust it and nothing else. */
 const gatewayKey = await assertionKey(generateKeyPairSync('ed25519'));
-export const GATEWAY_KEYS = createLocalJWKSet({ keys: [gatewayKey.jwk] });
+const GATEWAY_KEYS = createLocalJWKSet({ keys: [gatewayKey.jwk] });
 
 /** Headers of a caller the test gateway vouches for (an assertion for audit, valid a minute, and the plain headers). */
 export async function asserted(who: {

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { migrate, type Pool } from '@gatehouse/runtime';
 
 /** The folder of auth's numbered SQL migrations. */
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
+const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 
 /**
  * Applies auth's migrations (the `users` table); safe to run twice and from

@@ -48,7 +48,7 @@ export interface AuthHarness {
 }
 
 /** A unique name for a test user. */
-export function uniqueName(prefix = 'user'): string {
+function uniqueName(prefix = 'user'): string {
   return `${prefix}_${randomBytes(5).toString('hex')}`;
 }
 

@@ -14,7 +14,7 @@ import proxyRoutes from './routes/proxy/index.js';
 import verifyRoutes from './routes/verify/index.js';
 
 /** The Redis connections of a gateway; each has one job. */
-export interface GatewayRedis {
+interface GatewayRedis {
   /** Reads sessions, with client tracking on. */
   sessions: Redis;
   /** Receives the invalidations for `sessions` (subscriber mode). */

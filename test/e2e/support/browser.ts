@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
 /** Where each view's screenshot is written (git-ignored). */
-export const SCREENSHOT_DIR = join('test-results', 'console');
+const SCREENSHOT_DIR = join('test-results', 'console');
 
 const ARGS = [
   '--headless',

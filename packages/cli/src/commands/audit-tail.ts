@@ -1,6 +1,6 @@
 import { AUTH_EVENTS_STREAM, EVENT_FIELD, parseAuthEvent } from '@gatehouse/contracts';
 import { CliError, EXIT } from '../errors.js';
-import type { Command } from './command.js';
+import type { RunCommand } from './command.js';
 
 function eventLine(id: string, json: string): string {
   const parsed = parseAuthEvent(json);
@@ -11,48 +11,41 @@ function eventLine(id: string, json: string): string {
 }
 
 /** `gatehouse audit tail [--type <type>]... [--count <n>] [--json]` */
-export const auditTail: Command = {
-  path: ['audit', 'tail'],
-  usage: 'audit tail [--type <type>]... [--count <n>] [--json]',
-  summary: 'Follow new auth events live (XREAD BLOCK from now on; Ctrl-C to stop). Reads only, acknowledges nothing.',
-  options: { type: { type: 'string', multiple: true }, count: { type: 'string' }, json: { type: 'boolean' } },
-  positionals: 0,
-  async run({ values }, ctx, out) {
-    const limit = values.count === undefined ? Number.POSITIVE_INFINITY : Number(values.count);
-    if (!(limit > 0)) throw new CliError('--count must be a positive number.', EXIT.usage);
-    const types = new Set((values.type as string[] | undefined) ?? []);
-    // A connection of its own: XREAD BLOCK holds it while waiting.
-    const redis = await ctx.blockingRedis();
-    let stopping = false;
-    const stop = () => {
-      stopping = true;
-      redis.disconnect();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    process.stderr.write(`Following ${AUTH_EVENTS_STREAM} from now on (Ctrl-C to stop)…\n`);
-    let last = '$';
-    let shown = 0;
-    try {
-      while (!stopping && shown < limit) {
-        const reply = await redis
-          .xread('COUNT', 100, 'BLOCK', 5000, 'STREAMS', AUTH_EVENTS_STREAM, last)
-          .catch((err: Error) => {
-            if (stopping) return null;
-            throw new CliError(`Lost Redis while following: ${err.message}`);
-          });
-        for (const [id, fields] of reply?.[0]?.[1] ?? []) {
-          last = id;
-          const json = fields[fields.indexOf(EVENT_FIELD) + 1] ?? '';
-          const type = parseAuthEvent(json);
-          if (types.size > 0 && !(type.ok && types.has(type.event.type))) continue;
-          out(values.json ? JSON.stringify({ id, event: type.ok ? type.event : null }) : eventLine(id, json));
-          if (++shown >= limit) break;
-        }
+export const run: RunCommand = async ({ values }, ctx, out) => {
+  const limit = values.count === undefined ? Number.POSITIVE_INFINITY : Number(values.count);
+  if (!(limit > 0)) throw new CliError('--count must be a positive number.', EXIT.usage);
+  const types = new Set((values.type as string[] | undefined) ?? []);
+  // A connection of its own: XREAD BLOCK holds it while waiting.
+  const redis = await ctx.blockingRedis();
+  let stopping = false;
+  const stop = () => {
+    stopping = true;
+    redis.disconnect();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  process.stderr.write(`Following ${AUTH_EVENTS_STREAM} from now on (Ctrl-C to stop)…\n`);
+  let last = '$';
+  let shown = 0;
+  try {
+    while (!stopping && shown < limit) {
+      const reply = await redis
+        .xread('COUNT', 100, 'BLOCK', 5000, 'STREAMS', AUTH_EVENTS_STREAM, last)
+        .catch((err: Error) => {
+          if (stopping) return null;
+          throw new CliError(`Lost Redis while following: ${err.message}`);
+        });
+      for (const [id, fields] of reply?.[0]?.[1] ?? []) {
+        last = id;
+        const json = fields[fields.indexOf(EVENT_FIELD) + 1] ?? '';
+        const type = parseAuthEvent(json);
+        if (types.size > 0 && !(type.ok && types.has(type.event.type))) continue;
+        out(values.json ? JSON.stringify({ id, event: type.ok ? type.event : null }) : eventLine(id, json));
+        if (++shown >= limit) break;
       }
-    } finally {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
     }
-  },
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
 };

@@ -6,35 +6,11 @@ import { registerFormats } from './formats.js';
 
 registerFormats();
 
-/** Why a login failed or an attempt was refused. */
-export const AUTH_EVENT_REASONS = [
-  'invalid_credentials',
-  'account_disabled',
-  'too_many_attempts_account',
-  'too_many_attempts_ip',
-  'too_many_failures_account',
-  'user_logout',
-  'logout_all',
-  'user_disabled',
-  'admin_revoked',
-  // auth.logout for a session whose write timed out but may have reached Redis (cleaned up, never handed out).
-  'login_aborted',
-  // auth.mfa.*: a wrong or replayed code, a challenge used up, the factor proved on a live session.
-  'invalid_code',
-  'code_replayed',
-  'too_many_attempts_challenge',
-  'expired',
-  'step_up',
-  'regenerated',
-  'user_removed',
-  'admin_reset',
-] as const;
-
 /**
  * The second factors, as the `auth.mfa.*` events name them in their extra
  * envelope field `factor` (stored by audit in `extra`).
  */
-export const MFA_FACTORS = ['totp', 'passkey', 'recovery'] as const;
+const MFA_FACTORS = ['totp', 'passkey', 'recovery'] as const;
 
 /** One of {@link MFA_FACTORS}. */
 export type MfaFactor = (typeof MFA_FACTORS)[number];
@@ -60,7 +36,7 @@ export const AUTH_EVENT_STORED_PROPERTIES = properties<StoredProperties>((f) => 
  * {@link AUTH_EVENT_FIELDS}. A consumer ignores fields it does not know, so
  * extra properties are allowed.
  */
-export const AuthEventSchema = Type.Object(
+const AuthEventSchema = Type.Object(
   properties<EnvelopeProperties>((f) => f.envelope),
   {
     additionalProperties: true,

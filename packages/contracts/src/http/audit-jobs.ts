@@ -5,7 +5,7 @@ import { AuditEventFiltersSchema } from './audit.js';
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 /** The detection rules of the audit service (docs/audit.md#detections). */
-export const AUDIT_ALERT_RULES = [
+const AUDIT_ALERT_RULES = [
   'brute_force',
   'credential_stuffing',
   'success_after_lockout',
@@ -17,7 +17,7 @@ export const AUDIT_ALERT_RULES = [
 export type AuditAlertRule = (typeof AUDIT_ALERT_RULES)[number];
 
 /** One alert: a rule fired for a subject in a window, with the events behind it. */
-export const AuditAlertViewSchema = Type.Object({
+const AuditAlertViewSchema = Type.Object({
   id: Type.Integer(),
   rule: Type.Union(AUDIT_ALERT_RULES.map((r) => Type.Literal(r))),
   subject: Type.String({ description: 'the username or IP address the rule counted on' }),
@@ -55,7 +55,7 @@ export const AuditAlertListResponseSchema = Type.Object({
 export type AuditAlertListResponse = Static<typeof AuditAlertListResponseSchema>;
 
 /** States a webhook delivery can be listed in. */
-export const AUDIT_DELIVERY_STATES = ['failed', 'completed', 'waiting', 'active', 'delayed'] as const;
+const AUDIT_DELIVERY_STATES = ['failed', 'completed', 'waiting', 'active', 'delayed'] as const;
 
 /** One webhook delivery of one alert to one receiver. */
 export const AuditDeliveryViewSchema = Type.Object({
@@ -96,7 +96,7 @@ export type AuditDeliveryListResponse = Static<typeof AuditDeliveryListResponseS
  * The JSON body POSTed to each alert webhook. `timestamp` (Unix seconds) is
  * inside the signed body and repeated in {@link AUDIT_WEBHOOK_TIMESTAMP_HEADER}.
  */
-export const AuditWebhookPayloadSchema = Type.Object({
+const AuditWebhookPayloadSchema = Type.Object({
   deliveryId: Type.String(),
   attempt: Type.Integer({ minimum: 1 }),
   timestamp: Type.Integer({ description: 'Unix seconds when this attempt was sent' }),
@@ -112,15 +112,13 @@ export const AUDIT_WEBHOOK_SIGNATURE_HEADER = 'x-gatehouse-signature';
 export const AUDIT_WEBHOOK_TIMESTAMP_HEADER = 'x-gatehouse-timestamp';
 
 /** Export file formats. */
-export const AUDIT_EXPORT_FORMATS = ['ndjson', 'csv'] as const;
+const AUDIT_EXPORT_FORMATS = ['ndjson', 'csv'] as const;
 
 /** `POST /audit/exports` body: the filters of `GET /audit/events` and a format. */
 export const AuditExportRequestSchema = Type.Composite(
   [AuditEventFiltersSchema, Type.Object({ format: Type.Union(AUDIT_EXPORT_FORMATS.map((f) => Type.Literal(f))) })],
   { additionalProperties: false },
 );
-/** An export request. */
-export type AuditExportRequest = Static<typeof AuditExportRequestSchema>;
 
 /** `POST /audit/exports` reply (202). */
 export const AuditExportAcceptedSchema = Type.Object({ id: Type.String({ format: 'uuid' }) });

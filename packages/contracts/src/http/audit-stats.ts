@@ -22,11 +22,9 @@ export const AuditStatsQuerySchema = Type.Object(
   },
   { additionalProperties: false },
 );
-/** A stats query. */
-export type AuditStatsQuery = Static<typeof AuditStatsQuerySchema>;
 
 /** Login outcomes in one bucket `[start, start + bucket)`. */
-export const AuditStatsBucketSchema = Type.Object({
+const AuditStatsBucketSchema = Type.Object({
   start: Type.String({ format: 'date-time' }),
   succeeded: Type.Integer({ minimum: 0, description: 'auth.login.succeeded events' }),
   failed: Type.Integer({ minimum: 0, description: 'auth.login.failed events' }),

@@ -33,8 +33,6 @@ export const AuditEventsQuerySchema = Type.Composite(
   ],
   { additionalProperties: false },
 );
-/** An audit event list query. */
-export type AuditEventsQuery = Static<typeof AuditEventsQuerySchema>;
 
 /** `properties` with `added` placed right after the key `after` (JSON replies follow this order). */
 function placeAfter<T extends TProperties, U extends TProperties>(properties: T, after: keyof T, added: U): T & U {
@@ -78,7 +76,7 @@ export const AuditUserSummarySchema = Type.Object({
 export type AuditUserSummary = Static<typeof AuditUserSummarySchema>;
 
 /** Where `verify` found the trail broken. */
-export const AuditVerifyFailureSchema = Type.Object({
+const AuditVerifyFailureSchema = Type.Object({
   kind: Type.Union(
     ['event_changed', 'event_missing', 'chain_broken', 'head_mismatch', 'digest_invalid'].map((k) => Type.Literal(k)),
   ),
@@ -104,7 +102,7 @@ export const AuditVerifyReportSchema = Type.Object({
 export type AuditVerifyReport = Static<typeof AuditVerifyReportSchema>;
 
 /** One recorded read of the trail (the readers are audited too). */
-export const AuditReadViewSchema = Type.Object({
+const AuditReadViewSchema = Type.Object({
   id: Type.Integer(),
   at: Type.String({ format: 'date-time' }),
   userId: Nullable(Type.String()),
@@ -123,8 +121,6 @@ export const AuditReadListResponseSchema = Type.Object({
   reads: Type.Array(AuditReadViewSchema),
   nextCursor: Nullable(Type.String()),
 });
-/** A page of recorded reads. */
-export type AuditReadListResponse = Static<typeof AuditReadListResponseSchema>;
 
 /** The role the gateway requires (and audit re-checks) for `/audit/*`. */
 export const AUDITOR_ROLE = 'auditor';

@@ -44,8 +44,6 @@ export type SessionView = Static<typeof SessionViewSchema>;
 
 /** `GET /auth/sessions` reply. */
 export const SessionListResponseSchema = Type.Object({ sessions: Type.Array(SessionViewSchema) });
-/** A session list reply. */
-export type SessionListResponse = Static<typeof SessionListResponseSchema>;
 
 /** `POST /auth/logout` and `POST /auth/logout-all` reply. */
 export const LogoutResponseSchema = Type.Object({ revoked: Type.Integer({ minimum: 0 }) });

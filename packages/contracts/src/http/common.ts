@@ -1,4 +1,4 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { ERROR_STATUS } from '../errors.js';
 
 /** The JSON body of every error reply, for OpenAPI. */
@@ -6,13 +6,9 @@ export const ErrorResponseSchema = Type.Object({
   error: Type.Union(Object.keys(ERROR_STATUS).map((code) => Type.Literal(code))),
   message: Type.String(),
 });
-/** An error reply body. */
-export type ErrorResponse = Static<typeof ErrorResponseSchema>;
 
 /** `/healthz` and `/readyz` replies. */
 export const HealthResponseSchema = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
   checks: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
-/** A health reply body. */
-export type HealthResponse = Static<typeof HealthResponseSchema>;

@@ -1,7 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 
 /** How a second factor is proved: a TOTP code, a recovery code, or a passkey assertion. */
-export const MfaMethodSchema = Type.Union([Type.Literal('totp'), Type.Literal('recovery'), Type.Literal('passkey')]);
+const MfaMethodSchema = Type.Union([Type.Literal('totp'), Type.Literal('recovery'), Type.Literal('passkey')]);
 /** One of the second-factor methods. */
 export type MfaMethod = Static<typeof MfaMethodSchema>;
 
@@ -55,8 +55,6 @@ export const TotpConfirmBodySchema = Type.Object(
   { code: Type.String({ minLength: 6, maxLength: 6, pattern: '^[0-9]{6}$' }) },
   { additionalProperties: false },
 );
-/** A TOTP confirmation. */
-export type TotpConfirmBody = Static<typeof TotpConfirmBodySchema>;
 
 /** Recovery codes, shown once (on the first enrolment and on regeneration); empty when none were made. */
 export const RecoveryCodesResponseSchema = Type.Object({ recoveryCodes: Type.Array(Type.String()) });
@@ -64,14 +62,12 @@ export const RecoveryCodesResponseSchema = Type.Object({ recoveryCodes: Type.Arr
 export type RecoveryCodesResponse = Static<typeof RecoveryCodesResponseSchema>;
 
 /** One registered passkey. */
-export const PasskeyViewSchema = Type.Object({
+const PasskeyViewSchema = Type.Object({
   id: Type.String({ description: 'credential id, base64url' }),
   name: Type.String(),
   createdAt: Type.String({ format: 'date-time' }),
   lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
-/** A passkey as listed. */
-export type PasskeyView = Static<typeof PasskeyViewSchema>;
 
 /** `GET /auth/mfa` reply (and the admin view of a user's factors). */
 export const MfaStatusSchema = Type.Object({

@@ -1,5 +1,5 @@
 export type { TestDatabase } from './database.js';
-export { createTestDatabase, TEST_PG_ADMIN_URL } from './database.js';
+export { createTestDatabase } from './database.js';
 export type { TestPgBouncer } from './pgbouncer.js';
 export { startPgBouncer } from './pgbouncer.js';
 export { freePort, waitFor } from './ports.js';

@@ -21,7 +21,7 @@ function groupField(groups: unknown[], group: string, field: string): string | n
  * its last-delivered id when nothing is pending. Read atomically (MULTI) so
  * an entry delivered between the two reads cannot slip below the bound.
  */
-export async function safeMinId(redis: Redis, stream: string, group: string): Promise<string | null> {
+async function safeMinId(redis: Redis, stream: string, group: string): Promise<string | null> {
   const replies = await redis.multi().xinfo('GROUPS', stream).xpending(stream, group).exec();
   if (!replies) return null;
   for (const [err] of replies) if (err) throw err;

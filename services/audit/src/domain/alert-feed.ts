@@ -17,7 +17,7 @@ interface Subscriber {
  * subject (a stream filtered on `username=alice` gets alice's alerts and IP
  * alerts, not bob's).
  */
-export function alertMatches(alert: AuditAlertView, f: AuditEventFilters): boolean {
+function alertMatches(alert: AuditAlertView, f: AuditEventFilters): boolean {
   if (alert.subjectKind === 'username' && f.username !== undefined)
     return canonicalUsername(f.username) === alert.subject;
   if (alert.subjectKind === 'ip' && f.ip !== undefined) return f.ip === alert.subject;

@@ -26,7 +26,7 @@ export function storedValue(field: AuthEventField, value: unknown): unknown {
 }
 
 /** JSON with object keys sorted at every depth: one text per value. */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.keys(value as object)
@@ -46,7 +46,7 @@ export function canonicalJson(value: unknown): string {
  * `AUTH_EVENT_FIELDS` with `canonical: 'position'`; a field with
  * `canonical: 'extra'` is hashed as a key of `extra` when not null.
  */
-export function canonicalEvent(e: ChainedEvent): string {
+function canonicalEvent(e: ChainedEvent): string {
   const fields = e as unknown as Record<string, unknown>;
   const values: unknown[] = ['gatehouse.audit.event.v1', e.seq];
   for (const { name, columnType } of IN_ARRAY) {

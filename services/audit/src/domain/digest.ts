@@ -12,7 +12,7 @@ export interface DigestBody {
 export const FIRST_DIGEST_PREV = Buffer.alloc(32);
 
 /** The exact text that is hashed and signed (docs/audit.md#digests). */
-export function digestMessage(body: DigestBody): Buffer {
+function digestMessage(body: DigestBody): Buffer {
   const lines = [
     'gatehouse.audit.digest.v1',
     String(body.fromSeq),

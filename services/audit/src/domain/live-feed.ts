@@ -15,7 +15,7 @@ export interface FeedSource {
 }
 
 /** True when `event` passes every filter that is set. */
-export function matchesFilters(event: AuditEventView, f: AuditEventFilters): boolean {
+function matchesFilters(event: AuditEventView, f: AuditEventFilters): boolean {
   if (f.userId !== undefined && event.subject !== f.userId) return false;
   if (f.username !== undefined && event.username !== canonicalUsername(f.username)) return false;
   if (f.type !== undefined && event.type !== f.type) return false;

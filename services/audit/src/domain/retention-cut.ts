@@ -8,7 +8,7 @@ export interface CutBody {
 }
 
 /** The exact text that is signed for a retention cut. */
-export function cutMessage(body: CutBody): Buffer {
+function cutMessage(body: CutBody): Buffer {
   const lines = [
     'gatehouse.audit.retention.v1',
     String(body.throughSeq),

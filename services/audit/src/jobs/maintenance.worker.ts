@@ -9,7 +9,7 @@ import { applyRetention, ensurePartitions } from '../repositories/retention.repo
 import { queueDeliveries } from './webhook.worker.js';
 
 /** The repeatable maintenance jobs (job scheduler ids and job names). */
-export const MAINTENANCE_JOBS = ['digest', 'retention', 'detect'] as const;
+const MAINTENANCE_JOBS = ['digest', 'retention', 'detect'] as const;
 
 /** What the maintenance jobs need. */
 export interface MaintenanceDeps {

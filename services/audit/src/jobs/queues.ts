@@ -2,7 +2,7 @@ import type { Logger, Redis } from '@gatehouse/runtime';
 import { type DefaultJobOptions, Queue } from 'bullmq';
 
 /** The BullMQ queues of the audit service (Redis keys `<AUDIT_QUEUE_PREFIX>:<name>:*`). */
-export const QUEUE_NAMES = {
+const QUEUE_NAMES = {
   maintenance: 'audit-maintenance',
   webhooks: 'audit-webhooks',
   exports: 'audit-exports',

@@ -16,7 +16,7 @@ export interface DeliveryData {
 }
 
 /** The receiver's origin: webhook paths often hold a secret token, so only the origin is logged or shown. */
-export function targetOf(url: string): string {
+function targetOf(url: string): string {
   return URL.canParse(url) ? new URL(url).origin : 'invalid-url';
 }
 

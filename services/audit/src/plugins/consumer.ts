@@ -7,7 +7,7 @@ import { AuthEventsConsumer } from '../consumers/auth-events.consumer.js';
 import { trimAcknowledged } from '../consumers/trim.js';
 
 /** What the consumer plugin needs. */
-export interface ConsumerPluginOptions {
+interface ConsumerPluginOptions {
   config: AuditConfig;
   redis: Redis;
   blocking: Redis;

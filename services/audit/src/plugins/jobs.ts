@@ -7,7 +7,7 @@ import { type AuditQueues, closeQueues, createQueues } from '../jobs/queues.js';
 import { startWorkers, upsertSchedules } from '../jobs/workers.js';
 
 /** What the jobs plugin needs; `workerRedis` is required when `AUDIT_WORKERS` is on. */
-export interface JobsPluginOptions {
+interface JobsPluginOptions {
   config: AuditConfig;
   logger: Logger;
   pool: Pool;

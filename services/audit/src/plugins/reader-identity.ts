@@ -6,7 +6,7 @@ import fp from 'fastify-plugin';
 import { recordRead } from '../repositories/reads.repository.js';
 
 /** Who is reading the trail, from the gateway's identity assertion. */
-export interface Reader {
+interface Reader {
   userId: string | null;
   username: string | null;
   sessionId: string | null;
@@ -23,7 +23,7 @@ declare module 'fastify' {
 }
 
 /** Options of the reader identity plugin. */
-export interface ReaderIdentityOptions {
+interface ReaderIdentityOptions {
   pool: Pool;
   /** Verifies the gateway's assertion (`aud` = audit). */
   verify: IdentityVerifier;

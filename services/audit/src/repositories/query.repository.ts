@@ -20,7 +20,7 @@ export function toView(row: Row): AuditEventView {
 }
 
 /** Encodes the position after `event` for the next page. */
-export function encodeCursor(event: Pick<AuditEventView, 'occurredAt' | 'seq'>): string {
+function encodeCursor(event: Pick<AuditEventView, 'occurredAt' | 'seq'>): string {
   return Buffer.from(JSON.stringify([event.occurredAt, event.seq])).toString('base64url');
 }
 

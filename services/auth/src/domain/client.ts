@@ -10,7 +10,7 @@ export interface ClientInfo {
 }
 
 /** The service name every auth event carries in `source`. */
-export const EVENT_SOURCE = 'auth';
+const EVENT_SOURCE = 'auth';
 
 /**
  * Serialises an envelope for the stream's `event` field. `traceparent` is the

@@ -24,7 +24,7 @@ export function generateSessionId(): string {
 }
 
 /** The stored form of a user agent: 16 hex digits of its SHA-256 (keeps the hash in listpack encoding). */
-export function userAgentDigest(userAgent: string | null): string {
+function userAgentDigest(userAgent: string | null): string {
   return createHash('sha256')
     .update(userAgent ?? '')
     .digest('hex')

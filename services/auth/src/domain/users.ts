@@ -6,9 +6,9 @@ import { hashPassword } from './passwords.js';
 import { revokeAllSessions } from './sessions.js';
 
 /** Roles: 1–32 of lowercase letters, digits and `_:-` (never a comma: roles are stored comma-joined). */
-export const ROLE_PATTERN = /^[a-z0-9_:-]{1,32}$/;
+const ROLE_PATTERN = /^[a-z0-9_:-]{1,32}$/;
 /** Password length bounds (the login body accepts at most 1024 characters). */
-export const PASSWORD_LENGTH = { min: 8, max: 1024 } as const;
+const PASSWORD_LENGTH = { min: 8, max: 1024 } as const;
 
 /** Why a user operation was refused. */
 export type UserErrorCode = 'user_exists' | 'user_not_found' | 'invalid_input';

@@ -4,14 +4,14 @@ import fp from 'fastify-plugin';
 import { Counter, Gauge } from 'prom-client';
 
 /** Options of the auth metrics plugin. */
-export interface AuthMetricsOptions {
+interface AuthMetricsOptions {
   redis: Redis;
   /** A scrape reuses a session count younger than this; default 15 s. */
   sessionCountMaxAgeMs?: number;
 }
 
 /** The outcome label of `gatehouse_auth_logins_total` for a status of `POST /auth/login`. */
-export function loginOutcome(statusCode: number): string {
+function loginOutcome(statusCode: number): string {
   if (statusCode === 200) return 'succeeded';
   if (statusCode === 401) return 'failed';
   if (statusCode === 429) return 'rate_limited';

@@ -1,6 +1,6 @@
 import { GatehouseError } from '@gatehouse/contracts';
 
-export { INVALID_TOKEN_CHALLENGE, invalidToken } from '@gatehouse/runtime';
+export { invalidToken } from '@gatehouse/runtime';
 
 /** A 503 for a dependency (Redis, the JWKS) that did not answer: the request is refused, never let through. */
 export function unavailable(what: string, cause?: unknown): GatehouseError {

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 /** The channel Redis publishes client-side caching invalidations on (RESP2 redirect mode). */
-export const INVALIDATE_CHANNEL = '__redis__:invalidate';
+const INVALIDATE_CHANNEL = '__redis__:invalidate';
 
 /**
  * The `run_id` of the server a connection is on, from `INFO server`: it

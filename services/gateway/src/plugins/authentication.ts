@@ -16,7 +16,7 @@ declare module 'fastify' {
 }
 
 /** Options of the authentication plugin. */
-export interface AuthenticationOptions {
+interface AuthenticationOptions {
   verifyToken: TokenVerifier;
   lookupSession: SessionLookup;
   /**

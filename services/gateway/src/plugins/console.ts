@@ -19,7 +19,7 @@ function cacheControl(request: FastifyRequest, reply: FastifyReply): string {
 }
 
 /** Options of the console plugin. */
-export interface ConsoleOptions {
+interface ConsoleOptions {
   /** The built page; defaults to `consoleDistPath()` of `@gatehouse/console`. */
   root?: string;
 }

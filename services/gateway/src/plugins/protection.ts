@@ -10,10 +10,10 @@ import type { Logger } from 'pino';
 import { type RateLimitStore, RedisStore, type StoreCallback } from '../adapters/fastify-rate-limit.js';
 
 /** How the per-address limit is shared by the replicas (`RATE_LIMIT_MODE`). */
-export type RateLimitMode = 'local' | 'strict';
+type RateLimitMode = 'local' | 'strict';
 
 /** Options of the protection plugin. */
-export interface ProtectionOptions {
+interface ProtectionOptions {
   /** A connection of its own: rate limiting never shares the tracked session reader. */
   redis: Redis;
   /** Requests per client address per window; 0 turns rate limiting off. */
@@ -182,7 +182,7 @@ const UNLIMITED = new Set(['/healthz', '/readyz', FORWARD_AUTH]);
  * time), which cost the gateway about 16 µs and much garbage per request
  * (docs/performance.md); the headers never change, so they are computed here once.
  */
-export function securityHeaders(): Record<string, string> {
+function securityHeaders(): Record<string, string> {
   const headers: Record<string, string> = {};
   const response = {
     setHeader: (name: string, value: string | number) => {

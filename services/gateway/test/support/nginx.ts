@@ -40,7 +40,7 @@ export function httpFiles(dir: string): string {
 }
 
 /** The documented forward-auth config (docs/gateway.md), pointed at test ports. */
-export function forwardAuthConfig(dir: string, port: number, gateway: string, upstream: string): string {
+function forwardAuthConfig(dir: string, port: number, gateway: string, upstream: string): string {
   const verify = (name: string, query: string) => `
     location = ${name} {
       internal;

@@ -19,11 +19,6 @@ export class ApiError extends Error {
   }
 }
 
-/** Whether a token is held. */
-export function isSignedIn(): boolean {
-  return accessToken !== null;
-}
-
 /** The session this console signed in with (so the user view can mark it). */
 export function currentSessionId(): string | null {
   return sessionId;

@@ -1,16 +1,16 @@
 import type { ExportFormat } from './api-types.js';
 
 /** The filters of `GET /audit/events`, `GET /audit/stream` and `POST /audit/exports`, in URL order. */
-export const FILTER_KEYS = ['userId', 'username', 'type', 'ip', 'sessionId', 'from', 'to'] as const;
+const FILTER_KEYS = ['userId', 'username', 'type', 'ip', 'sessionId', 'from', 'to'] as const;
 
 /** One filter name. */
-export type FilterKey = (typeof FILTER_KEYS)[number];
+type FilterKey = (typeof FILTER_KEYS)[number];
 
 /** Filters as the page holds them: only non-empty, trimmed strings; `from`/`to` are ISO-8601. */
 export type EventFilters = Partial<Record<FilterKey, string>>;
 
 /** The most events one page asks for (the API allows up to 1000). */
-export const PAGE_SIZE = 50;
+const PAGE_SIZE = 50;
 
 /** Keeps known keys with non-blank values, trimmed. */
 export function normalizeFilters(input: Readonly<Record<string, unknown>>): EventFilters {

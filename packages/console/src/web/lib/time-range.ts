@@ -1,7 +1,7 @@
 import type { StatsBucket } from './api-types.js';
 
 /** The ranges offered next to "custom". */
-export const RANGE_PRESETS = { hour: 3_600, day: 86_400, week: 604_800 } as const;
+const RANGE_PRESETS = { hour: 3_600, day: 86_400, week: 604_800 } as const;
 
 /** One of {@link RANGE_PRESETS}. */
 export type RangePreset = keyof typeof RANGE_PRESETS;

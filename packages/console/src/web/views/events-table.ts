@@ -21,10 +21,7 @@ function details(event: AuditEvent): HTMLElement {
 }
 
 /** A user id rendered as a button that opens the user view, or a dash. */
-export function userButton(
-  userId: string | null | undefined,
-  openUser: (userId: string) => void,
-): HTMLElement | string {
+function userButton(userId: string | null | undefined, openUser: (userId: string) => void): HTMLElement | string {
   if (!userId) return '—';
   return h(
     'button',
@@ -34,7 +31,7 @@ export function userButton(
 }
 
 /** Two rows per event: the summary with an expand button, and the full event (hidden until expanded). */
-export function eventRows(event: AuditEvent, openUser: (userId: string) => void): HTMLTableRowElement[] {
+function eventRows(event: AuditEvent, openUser: (userId: string) => void): HTMLTableRowElement[] {
   const detailId = uid('event');
   const toggle = h(
     'button',

@@ -16,7 +16,7 @@ const errors = { 400: ErrorResponseSchema, 403: ErrorResponseSchema, 503: ErrorR
 const invalid = (message: string) => new GatehouseError('validation_failed', message);
 
 /** Checks the bucket and the range; returns the bounds as dates. */
-export function checkStatsRange(query: { from: string; to: string; bucket: number }): { from: Date; to: Date } {
+function checkStatsRange(query: { from: string; to: string; bucket: number }): { from: Date; to: Date } {
   const { bucket } = query;
   if (!(AUDIT_STATS_BUCKETS as readonly number[]).includes(bucket)) {
     throw invalid(`querystring/bucket must be one of ${AUDIT_STATS_BUCKETS.join(', ')} seconds`);

@@ -135,7 +135,7 @@ export async function removePasskey(
 }
 
 /** Deletes the recovery codes of a user left without any other factor. */
-export async function dropCodesWithoutFactor(deps: Pick<MfaDeps, 'pool'>, userId: string): Promise<void> {
+async function dropCodesWithoutFactor(deps: Pick<MfaDeps, 'pool'>, userId: string): Promise<void> {
   const summary = await unavailableOnError(() => summariseFactors(deps.pool, userId));
   if (!hasFactor(summary)) await unavailableOnError(() => deleteRecoveryCodes(deps.pool, userId));
 }
@@ -167,7 +167,7 @@ export async function regenerateRecoveryCodes(
  * the user and publishes `auth.mfa.removed` (reason `admin_reset`, `actor`),
  * even when there was nothing to delete, so each reset is audited.
  */
-export async function resetFactors(
+async function resetFactors(
   deps: Pick<MfaDeps, 'pool' | 'redis'>,
   user: { id: string; username: string },
   actor: MfaActor,

@@ -4,7 +4,7 @@ import { unavailableOnError } from '../../redis/context.js';
 import { replaceRecoveryCodes, useRecoveryCode } from '../../repositories/mfa.repository.js';
 
 /** How many recovery codes a user gets at a time. */
-export const RECOVERY_CODE_COUNT = 10;
+const RECOVERY_CODE_COUNT = 10;
 
 // 32 letters and digits without 0/o, 1/l/i: 16 of them carry 80 bits.
 const ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
@@ -15,7 +15,7 @@ function newCode(): string {
 }
 
 /** The stored form of a code: SHA-256 of it without dashes, spaces or case (enough for 80 random bits). */
-export function hashRecoveryCode(code: string): string {
+function hashRecoveryCode(code: string): string {
   return createHash('sha256').update(code.toLowerCase().replace(/[\s-]/g, '')).digest('hex');
 }
 

@@ -6,7 +6,7 @@ import { confirmTotp, findTotp, upsertPendingTotp } from '../../repositories/mfa
 import type { MfaDeps } from './deps.js';
 
 /** RFC 6238 defaults every authenticator app reads: SHA-1, 6 digits, 30 s. */
-export const TOTP_PERIOD_SECONDS = 30;
+const TOTP_PERIOD_SECONDS = 30;
 
 /** Steps of clock skew accepted either side of now. */
 const WINDOW = 1;
