@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { IDENTITY_HEADERS } from '@gatehouse/contracts';
-import Fastify, { type FastifyReply } from 'fastify';
+import Fastify, { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import errorHandler from './error-handler.js';
 import { requestLoggerFactory } from './logger.js';
@@ -48,6 +48,22 @@ function originForm(req: { url?: string }): string {
   }
 }
 
+/**
+ * One access line per request, when it completes, at `info` (method, url,
+ * client address, status, response time; Fastify's default writes two, the
+ * first without the outcome): `LOG_LEVEL=warn`, or a route's `logLevel: 'warn'`,
+ * leaves a request's log empty unless it fails.
+ */
+class AccessLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (error)
+      reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  }
+}
+
 /** Options of {@link createBaseApp}. */
 export interface BaseAppOptions {
   logger: Logger;
@@ -66,7 +82,8 @@ export interface BaseAppOptions {
 
 /**
  * Creates the Fastify instance every service builds on: the process' root
- * logger (a request's child made only when it logs), request ids taken from or put in `x-request-id`, a 64 KiB body
+ * logger (a request's child made only when it logs), one access line per
+ * request at `info`, request ids taken from or put in `x-request-id`, a 64 KiB body
  * limit by default, the shared error handler, strict JSON body validation
  * (see validators.ts), `Cache-Control: no-store` on every reply that does not
  * set its own, and `Connection: close` on replies sent while shutting down.
@@ -85,6 +102,7 @@ export function createBaseApp(options: BaseAppOptions) {
     requestIdHeader: options.requestIdHeader ?? IDENTITY_HEADERS.requestId,
     genReqId: () => randomUUID(),
     childLoggerFactory: requestLoggerFactory,
+    logController: new AccessLog(),
     // Plugins wait for Redis and PostgreSQL at boot; 10 s (the default) is short on a loaded node.
     pluginTimeout: 30_000,
     return503OnClosing: true,
