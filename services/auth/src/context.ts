@@ -1,5 +1,6 @@
 import type { Logger, Pool, Redis, Startup } from '@gatehouse/runtime';
 import type { AuthConfig } from './config.js';
+import type { AuthenticateDeps } from './domain/authenticate.js';
 import type { KeyRing } from './domain/keys.js';
 import type { LoginDeps } from './domain/login.js';
 import type { SecretBox } from './domain/mfa/secret-box.js';
@@ -17,6 +18,8 @@ export interface AuthAppDeps {
   startup?: Startup;
   /** Seals second-factor secrets (`MFA_KEY_FILE`). */
   secrets: SecretBox;
+  /** Milliseconds since the epoch for session stamps and the idle timeout; `Date.now` by default (tests move it). */
+  now?: () => number;
 }
 
 /** The slices the route plugins pass on to the domain functions. */
@@ -27,7 +30,8 @@ export interface AuthContext {
   redis: RedisContext;
   verifyToken: TokenVerifier;
   login: LoginDeps;
-  authenticate: { verifyToken: TokenVerifier; redis: RedisContext; idleTimeoutSeconds: number };
+  authenticate: AuthenticateDeps;
+  now: () => number;
 }
 
 /** Builds the {@link AuthContext} once per app. */
@@ -36,12 +40,14 @@ export function createAuthContext(deps: AuthAppDeps): AuthContext {
   const redis = createRedisContext(deps.redis, config.REDIS_COMMAND_TIMEOUT_MS, config.REDIS_WAIT_REPLICAS);
   const audience = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
   const verifyToken = createTokenVerifier(deps.keys, audience);
+  const now = deps.now ?? Date.now;
   return {
     config,
     pool: deps.pool,
     keys: deps.keys,
     redis,
     verifyToken,
+    now,
     login: {
       redis,
       pool: deps.pool,
@@ -56,6 +62,7 @@ export function createAuthContext(deps: AuthAppDeps): AuthContext {
       },
       sessionTtlSeconds: config.SESSION_TTL_SECONDS,
       idleTimeoutSeconds: config.SESSION_IDLE_TIMEOUT_SECONDS,
+      now,
       mfa: {
         pool: deps.pool,
         redis,
@@ -72,6 +79,6 @@ export function createAuthContext(deps: AuthAppDeps): AuthContext {
         },
       },
     },
-    authenticate: { verifyToken, redis, idleTimeoutSeconds: config.SESSION_IDLE_TIMEOUT_SECONDS },
+    authenticate: { verifyToken, redis, idleTimeoutSeconds: config.SESSION_IDLE_TIMEOUT_SECONDS, now },
   };
 }

@@ -9,6 +9,8 @@ export interface AuthenticateDeps {
   verifyToken: TokenVerifier;
   redis: RedisContext;
   idleTimeoutSeconds: number;
+  /** Milliseconds since the epoch. */
+  now: () => number;
 }
 
 /** A verified bearer token and its session (null when the session has ended). */
@@ -37,7 +39,7 @@ export async function authenticate(
     });
   }
   const claims = await deps.verifyToken(match[1]);
-  const now = Math.floor(Date.now() / 1000);
+  const now = Math.floor(deps.now() / 1000);
   let session = await readSession(deps.redis, claims.sid);
   if (session && (session.userId !== claims.sub || isIdleExpired(session, deps.idleTimeoutSeconds, now))) {
     session = null;
