@@ -1,15 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { ensureConsoleBuilt } from '@gatehouse/console';
-import { type AuditEventView, createAuthEvent } from '@gatehouse/contracts';
+import { type AuditAlertView, type AuditEventView, createAuthEvent } from '@gatehouse/contracts';
 import { waitFor } from '@gatehouse/runtime/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Stack, startStack, type TestUser } from '../support/stack.js';
 import { type ConsoleBrowser, launchConsoleBrowser } from './support/browser.js';
-import { type E2eStack, startE2eStack, type TestUser } from './support/stack.js';
 
 // The audit console in headless Chromium against the real stack: auth, audit and the
 // gateway as child processes on a private Redis and database; the page is served by the gateway.
-let stack: E2eStack;
+let stack: Stack;
 let browser: ConsoleBrowser;
 let auditor: TestUser;
 let auditorApi: string;
@@ -33,12 +33,25 @@ async function auditEvents(query: string): Promise<AuditEventView[]> {
   return ((await res.json()) as { events: AuditEventView[] }).events;
 }
 
+/** `AUDIT_BRUTE_FORCE_FAILURES`: failed logins of one account that raise an alert. */
+const BRUTE_FORCE_FAILURES = 10;
+
+async function alerts(): Promise<AuditAlertView[]> {
+  const res = await fetch(`${stack.gateway.url}/audit/alerts?limit=100`, {
+    headers: { authorization: `Bearer ${auditorApi}` },
+  });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { alerts: AuditAlertView[] }).alerts;
+}
+
 const sessionStatus = async (token: string) =>
   (await fetch(`${stack.gateway.url}/auth/session`, { headers: { authorization: `Bearer ${token}` } })).status;
 
 beforeAll(async () => {
   await ensureConsoleBuilt();
-  stack = await startE2eStack();
+  stack = await startStack({
+    auditEnv: { AUDIT_BRUTE_FORCE_FAILURES: String(BRUTE_FORCE_FAILURES), AUDIT_DETECT_INTERVAL_MS: '500' },
+  });
   consoleUrl = `${stack.gateway.url}/console/`;
   browser = await launchConsoleBrowser(stack.gateway.url);
   auditor = await stack.addUser(['auditor']);
@@ -170,12 +183,20 @@ describe('audit console (headless Chromium, real stack)', () => {
     expect(revoked[1]?.extra).toMatchObject({ actor: { userId: auditor.id, username: auditor.username } });
   });
 
-  it('shows alerts, and every view at 390 px', async () => {
+  it('shows the alert that wrong passwords raised, and every view at 390 px', async () => {
+    // Ten wrong passwords for one account through the gateway: audit's brute_force rule fires on them.
+    const target = await stack.addUser();
+    for (let i = 0; i < BRUTE_FORCE_FAILURES; i++)
+      expect((await stack.login(target.username, 'wrong')).status).toBe(401);
+    await waitFor(
+      async () => (await alerts()).some((a) => a.rule === 'brute_force' && a.subject === target.username),
+      30_000,
+      'the brute_force alert',
+    );
     await page.getByRole('tab', { name: 'Alerts' }).click();
-    await page
-      .getByText(/Alerts \(\d+\)|No alerts\./)
-      .first()
-      .waitFor();
+    const row = page.getByRole('row').filter({ hasText: target.username });
+    await row.getByRole('cell', { name: 'brute_force' }).waitFor();
+    expect(await row.getByRole('cell', { name: String(BRUTE_FORCE_FAILURES), exact: true }).count()).toBe(1);
     await browser.shoot(page, 'alerts-1280');
     const narrow = await browser.newPage(390, 844);
     await signIn(narrow, auditor);

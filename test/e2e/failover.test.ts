@@ -2,7 +2,7 @@ import { sessionKey } from '@gatehouse/contracts';
 import { closeRedis, createLogger, createRedis, type Redis } from '@gatehouse/runtime';
 import { startSentinelGroup, type TestSentinelGroup, waitFor } from '@gatehouse/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type E2eStack, startE2eStack, type TestUser } from './support/stack.js';
+import { type Stack, startStack, type TestUser } from '../support/stack.js';
 
 // The whole stack on a Sentinel group (primary, two replicas as in the prod
 // overlay, three sentinels, down-after 1000 ms) under login + gateway + audit load; the primary is
@@ -10,11 +10,11 @@ import { type E2eStack, startE2eStack, type TestUser } from './support/stack.js'
 // what was answered 200 is on the replica the sentinels promote (with only
 // one replica, no write could be confirmed after the failover).
 let group: TestSentinelGroup;
-let stack: E2eStack;
+let stack: Stack;
 let redis: Redis;
 beforeAll(async () => {
   group = await startSentinelGroup({ downAfterMs: 1000, replicas: 2 });
-  stack = await startE2eStack({
+  stack = await startStack({
     env: {
       REDIS_SENTINELS: group.sentinels,
       REDIS_SENTINEL_NAME: group.name,

@@ -3,12 +3,12 @@ import { createUser } from '@gatehouse/auth';
 import { parseUpstreams } from '@gatehouse/gateway';
 import { waitFor } from '@gatehouse/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Stack, startStack } from '../support/stack.js';
 import { type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.js';
-import { type E2eStack, startE2eStack } from './support/stack.js';
 
 // One real stack (three processes, private Redis and PostgreSQL) with tracing on and debug logs,
 // shared by the tracing, log and metrics checks.
-let stack: E2eStack;
+let stack: Stack;
 let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
 const password = `pw-${randomBytes(12).toString('hex')}`;
 let token = '';
@@ -16,7 +16,7 @@ let sessionId = '';
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
-  stack = await startE2eStack({
+  stack = await startStack({
     env: {
       LOG_LEVEL: 'debug',
       OTEL_TRACES_EXPORTER: 'otlp',

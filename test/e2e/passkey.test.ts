@@ -3,13 +3,13 @@ import { sessionKey } from '@gatehouse/contracts';
 import { waitFor } from '@gatehouse/runtime/testing';
 import type { CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Stack, startStack, type TestUser } from '../support/stack.js';
 import { type ConsoleBrowser, launchConsoleBrowser } from './support/browser.js';
-import { type E2eStack, startE2eStack, type TestUser } from './support/stack.js';
 
 // A passkey enrolled on the console's account page and used as the second factor of the next
 // sign-in, in headless Chromium with the DevTools virtual authenticator, against the real stack
 // with the prod policy (reading /audit needs a second factor).
-let stack: E2eStack;
+let stack: Stack;
 let browser: ConsoleBrowser;
 let page: Page;
 let cdp: CDPSession;
@@ -31,7 +31,7 @@ const events = async (type: string) =>
 
 beforeAll(async () => {
   await ensureConsoleBuilt();
-  stack = await startE2eStack({ env: { MFA_REQUIRED_ROUTES: '/audit', REDIS_COMMAND_TIMEOUT_MS: '5000' } });
+  stack = await startStack({ env: { MFA_REQUIRED_ROUTES: '/audit', REDIS_COMMAND_TIMEOUT_MS: '5000' } });
   const origin = stack.gateway.url.replace('127.0.0.1', 'localhost');
   consoleUrl = `${origin}/console/`;
   browser = await launchConsoleBrowser(origin);

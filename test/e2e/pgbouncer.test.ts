@@ -1,16 +1,16 @@
 import { startPgBouncer, type TestPgBouncer, waitFor } from '@gatehouse/runtime/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type E2eStack, startE2eStack } from './support/stack.js';
+import { type Stack, startStack } from '../support/stack.js';
 
 // auth and audit reach PostgreSQL only through a real pgbouncer in transaction pooling mode:
 // migrations, logins, the consumer's inserts and the query API all share its server connections.
 let bouncer: TestPgBouncer;
-let stack: E2eStack;
+let stack: Stack;
 
 beforeAll(async () => {
   bouncer = await startPgBouncer();
-  stack = await startE2eStack({
+  stack = await startStack({
     serviceDatabaseUrl: (url) => bouncer.via(url),
     env: { REDIS_COMMAND_TIMEOUT_MS: '10000' },
   });

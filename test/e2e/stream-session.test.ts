@@ -1,10 +1,10 @@
 import { waitFor } from '@gatehouse/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type E2eStack, startE2eStack } from './support/stack.js';
+import { type Stack, startStack } from '../support/stack.js';
 
-let stack: E2eStack;
+let stack: Stack;
 beforeAll(async () => {
-  stack = await startE2eStack({ env: { AUDIT_SESSION_CHECK_MS: '200', REDIS_COMMAND_TIMEOUT_MS: '5000' } });
+  stack = await startStack({ env: { AUDIT_SESSION_CHECK_MS: '200', REDIS_COMMAND_TIMEOUT_MS: '5000' } });
 }, 120_000);
 afterAll(() => stack?.close());
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type E2eStack, startE2eStack, type TestUser } from './support/stack.js';
+import { type Stack, startStack, type TestUser } from '../support/stack.js';
 
 // Issue 13: audit and upstreams believe only the gateway's signed assertion, never
 // plain x-user-* headers, and audit's guard follows the matched route, not the URL spelling.
-let stack: E2eStack;
+let stack: Stack;
 let auditor: TestUser;
 let token: string;
 let sessionId: string;
@@ -11,7 +11,7 @@ const forged = { 'x-user-id': 'root', 'x-username': 'root', 'x-user-roles': 'aud
 
 beforeAll(async () => {
   // A loaded CI machine can take seconds to answer a Redis command while five processes start.
-  stack = await startE2eStack({ env: { REDIS_COMMAND_TIMEOUT_MS: '10000' } });
+  stack = await startStack({ env: { REDIS_COMMAND_TIMEOUT_MS: '10000' } });
   auditor = await stack.addUser(['user', 'auditor']);
   ({ token, sessionId } = await stack.token(auditor));
 }, 120_000);

@@ -8,7 +8,7 @@ import { AUDITOR, createEnv, type Env, makeApp } from '../../services/audit/test
 import { type AuthHarness, startAuth } from '../../services/auth/test/harness.js';
 import { buildApp as buildGateway } from '../../services/gateway/src/app.js';
 import { loadServiceConfig as gatewayConfig } from '../../services/gateway/src/config.js';
-import { type EchoUpstream, startEchoUpstream } from '../../services/gateway/test/support/upstream.js';
+import { type EchoUpstream, startEchoUpstream } from '../support/echo-upstream.js';
 import { type FuzzRequest, mangled, requestsFor } from './arbitraries.js';
 
 /** Generated requests per route (half of them without credentials); fixed seed, so a failure replays. */

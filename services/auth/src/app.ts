@@ -26,6 +26,8 @@ export interface AuthDeps {
   secrets: SecretBox;
   /** Closes the clients, after every other `onClose` hook (see `createBaseApp`). */
   closeClients?: () => Promise<void>;
+  /** Milliseconds since the epoch for session stamps and the idle timeout; `Date.now` by default (tests move it). */
+  now?: () => number;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { commaList, type Pool } from '@gatehouse/runtime';
 import type { AuthDeps } from './app.js';
 import type { AuthConfig } from './config.js';
+import type { AuthenticateDeps } from './domain/authenticate.js';
 import type { KeyRing } from './domain/keys.js';
 import type { LoginDeps } from './domain/login.js';
 import { createTokenVerifier, type TokenVerifier } from './domain/tokens.js';
@@ -14,7 +15,8 @@ export interface AuthContext {
   redis: RedisContext;
   verifyToken: TokenVerifier;
   login: LoginDeps;
-  authenticate: { verifyToken: TokenVerifier; redis: RedisContext; idleTimeoutSeconds: number };
+  authenticate: AuthenticateDeps;
+  now: () => number;
 }
 
 /** Builds the {@link AuthContext} once per app. */
@@ -23,12 +25,14 @@ export function createAuthContext(deps: AuthDeps): AuthContext {
   const redis = createRedisContext(deps.redis, config.REDIS_COMMAND_TIMEOUT_MS, config.REDIS_WAIT_REPLICAS);
   const audience = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
   const verifyToken = createTokenVerifier(deps.keys, audience);
+  const now = deps.now ?? Date.now;
   return {
     config,
     pool: deps.pool,
     keys: deps.keys,
     redis,
     verifyToken,
+    now,
     login: {
       redis,
       pool: deps.pool,
@@ -43,6 +47,7 @@ export function createAuthContext(deps: AuthDeps): AuthContext {
       },
       sessionTtlSeconds: config.SESSION_TTL_SECONDS,
       idleTimeoutSeconds: config.SESSION_IDLE_TIMEOUT_SECONDS,
+      now,
       mfa: {
         pool: deps.pool,
         redis,
@@ -57,6 +62,6 @@ export function createAuthContext(deps: AuthDeps): AuthContext {
         },
       },
     },
-    authenticate: { verifyToken, redis, idleTimeoutSeconds: config.SESSION_IDLE_TIMEOUT_SECONDS },
+    authenticate: { verifyToken, redis, idleTimeoutSeconds: config.SESSION_IDLE_TIMEOUT_SECONDS, now },
   };
 }

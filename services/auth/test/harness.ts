@@ -52,8 +52,14 @@ function uniqueName(prefix = 'user'): string {
   return `${prefix}_${randomBytes(5).toString('hex')}`;
 }
 
-/** Starts everything a route test needs; `env` overrides the service's variables. */
-export async function startAuth(env: Record<string, string> = {}): Promise<AuthHarness> {
+/**
+ * Starts everything a route test needs; `env` overrides the service's
+ * variables, `now` replaces the app's clock (milliseconds since the epoch).
+ */
+export async function startAuth(
+  env: Record<string, string> = {},
+  options: { now?: () => number } = {},
+): Promise<AuthHarness> {
   const [server, db, keyDir] = await Promise.all([
     startRedis(),
     createTestDatabase(),
@@ -79,7 +85,7 @@ export async function startAuth(env: Record<string, string> = {}): Promise<AuthH
   await Promise.all([migrateAuth(pool), waitForRedis(redis), waitForRedis(inspect)]);
   const keys = await loadKeyRing({ privateKeyFile: config.JWT_PRIVATE_KEY_FILE, publicKeyFiles: [], generate: true });
   const secrets = await loadSecretBox(join(keyDir, 'mfa.key'), { generate: true });
-  const app = await buildApp({ config, logger, redis, pool, keys, secrets });
+  const app = await buildApp({ config, logger, redis, pool, keys, secrets, ...options });
   await app.ready();
   const harness: AuthHarness = {
     app,

@@ -119,9 +119,10 @@ describe('Redis stalled or down', () => {
       }
     };
     const workers = users.map(worker);
-    await sleep(300);
+    await waitFor(async () => statuses.includes(200), 10_000, 'a login before the stall');
     await stalled(1500, async () => undefined);
-    await sleep(400);
+    const resumedAt = statuses.length;
+    await waitFor(async () => statuses.slice(resumedAt).includes(200), 10_000, 'a login after the stall');
     running = false;
     await Promise.all(workers);
 

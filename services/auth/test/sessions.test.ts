@@ -1,4 +1,5 @@
 import { sessionKey, userSessionsKey } from '@gatehouse/contracts';
+import { waitFor } from '@gatehouse/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disableUser } from '../src/domain/users.js';
 import { createRedisContext } from '../src/redis/context.js';
@@ -93,8 +94,11 @@ describe('sessions', () => {
     const user = await short.addUser();
     const s = await loggedIn(short, user);
     expect((await short.app.inject({ url: '/auth/session', headers: bearer(s.accessToken) })).statusCode).toBe(200);
-    await new Promise((r) => setTimeout(r, 2100));
-    expect(await short.inspect.exists(sessionKey(s.sessionId))).toBe(0);
+    await waitFor(
+      async () => (await short.inspect.exists(sessionKey(s.sessionId))) === 0,
+      5000,
+      'the session to expire',
+    );
     const res = await short.app.inject({ url: '/auth/session', headers: bearer(s.accessToken) });
     expect(res.statusCode).toBe(401);
     expect(res.json().error).toBe('invalid_token');

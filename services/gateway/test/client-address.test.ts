@@ -1,11 +1,11 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTH_BEHIND_GATEWAY_ENV } from '../../../scripts/stack/services.js';
-import { type Stack, startStack } from './support/stack.js';
+import { type Stack, startStack } from '../../../test/support/stack.js';
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ authEnv: { ...AUTH_BEHIND_GATEWAY_ENV, LOGIN_MAX_ATTEMPTS_PER_IP: '3' } });
+  stack = await startStack({ audit: false, authEnv: { ...AUTH_BEHIND_GATEWAY_ENV, LOGIN_MAX_ATTEMPTS_PER_IP: '3' } });
 });
 afterAll(() => stack?.close());
 
@@ -14,7 +14,7 @@ function loginFrom(
   from: string,
   username: string,
   headers: Record<string, string> = {},
-  origin = (stack.gateways[0] as { url: string }).url,
+  origin = stack.gateway.url,
 ): Promise<number> {
   const url = new URL('/auth/login', origin);
   const body = JSON.stringify({ username, password: 'wrong-password' });

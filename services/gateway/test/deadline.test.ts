@@ -1,7 +1,7 @@
 import type { ServiceProcess } from '@gatehouse/runtime/testing';
 import { waitFor } from '@gatehouse/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, type Stack, startStack } from './support/stack.js';
+import { bearer, type Stack, startStack } from '../../../test/support/stack.js';
 
 // One Redis deadline per request (REDIS_COMMAND_TIMEOUT_MS from its arrival) on every route:
 // a stalled Redis answers 503 within it, never the sum of each step's own timeout (the old code
@@ -24,12 +24,12 @@ beforeAll(async () => {
   const timeouts = { REDIS_COMMAND_TIMEOUT_MS: String(TIMEOUT_MS) };
   // Every 503 is logged as an error with its stack: fifty at once, written to the test's pipe on
   // a loaded machine, lag the gateway's event loop past the allowance. The deadline is measured here.
-  stack = await startStack({ gatewayEnv: { ...timeouts, LOG_LEVEL: 'fatal' }, authEnv: timeouts });
-  local = stack.gateways[0] as ServiceProcess;
+  stack = await startStack({ audit: false, gatewayEnv: { ...timeouts, LOG_LEVEL: 'fatal' }, authEnv: timeouts });
+  local = stack.gateway;
   strict = await stack.startGateway({ RATE_LIMIT_MODE: 'strict' });
   const user = await stack.addUser();
   credentials = { username: user.username, password: user.password };
-  ({ token } = await stack.login(user));
+  ({ token } = await stack.token(user));
 }, 120_000);
 afterAll(() => stack?.close());
 

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EchoedRequest } from '../../../test/support/echo-upstream.js';
+import { bearer, type Stack, startStack } from '../../../test/support/stack.js';
 import { startNginx, type TestNginx } from './support/nginx.js';
-import { bearer, type Stack, startStack } from './support/stack.js';
-import type { EchoedRequest } from './support/upstream.js';
 
 let stack: Stack;
 let nginx: TestNginx;
 beforeAll(async () => {
-  stack = await startStack();
-  nginx = await startNginx((stack.gateways[0] as { url: string }).url, stack.upstream.url);
+  stack = await startStack({ audit: false });
+  nginx = await startNginx(stack.gateway.url, stack.upstream.url);
 });
 afterAll(async () => {
   await nginx?.stop();
@@ -17,7 +17,7 @@ afterAll(async () => {
 describe('nginx auth_request in front of an upstream, with GET /verify', () => {
   it('lets a valid token through with identity headers, replacing forged ones', async () => {
     const user = await stack.addUser(['user']);
-    const { token, sid } = await stack.login(user);
+    const { token, sessionId: sid } = await stack.token(user);
     const res = await fetch(`${nginx.url}/orders/1`, {
       headers: { ...bearer(token), 'x-user-id': 'evil', 'x-user-roles': 'auditor' },
     });
@@ -32,17 +32,17 @@ describe('nginx auth_request in front of an upstream, with GET /verify', () => {
   it('refuses a missing, garbage or logged-out token with 401', async () => {
     expect((await fetch(`${nginx.url}/orders/1`)).status).toBe(401);
     expect((await fetch(`${nginx.url}/orders/1`, { headers: bearer('garbage') })).status).toBe(401);
-    const { token } = await stack.login(await stack.addUser());
+    const { token } = await stack.token(await stack.addUser());
     expect((await fetch(`${nginx.url}/orders/2`, { headers: bearer(token) })).status).toBe(200);
-    const gateway = (stack.gateways[0] as { url: string }).url;
+    const gateway = stack.gateway.url;
     expect((await fetch(`${gateway}/auth/logout`, { method: 'POST', headers: bearer(token) })).status).toBe(200);
     expect((await fetch(`${nginx.url}/orders/2`, { headers: bearer(token) })).status).toBe(401);
   });
 
   it('answers 403 for a missing role and 200 with it', async () => {
-    const plain = await stack.login(await stack.addUser(['user']));
+    const plain = await stack.token(await stack.addUser(['user']));
     expect((await fetch(`${nginx.url}/admin/report`, { headers: bearer(plain.token) })).status).toBe(403);
-    const auditor = await stack.login(await stack.addUser(['auditor']));
+    const auditor = await stack.token(await stack.addUser(['auditor']));
     const res = await fetch(`${nginx.url}/admin/report`, { headers: bearer(auditor.token) });
     expect(res.status).toBe(200);
     expect(((await res.json()) as EchoedRequest).headers['x-user-roles']).toBe('auditor');

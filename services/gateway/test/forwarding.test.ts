@@ -2,16 +2,16 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { ASSERTION_JWKS_PATH, IDENTITY_HEADERS } from '@gatehouse/contracts';
 import { createIdentityVerifier } from '@gatehouse/upstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, type Stack, startStack } from './support/stack.js';
-import type { EchoedRequest } from './support/upstream.js';
+import type { EchoedRequest } from '../../../test/support/echo-upstream.js';
+import { bearer, type Stack, startStack } from '../../../test/support/stack.js';
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ audit: false });
 });
 afterAll(() => stack?.close());
 
-const gw = () => (stack.gateways[0] as { url: string }).url;
+const gw = () => stack.gateway.url;
 
 /** A GET through the gateway with any headers (fetch refuses hop-by-hop ones); resolves with what the upstream saw. */
 function echo(path: string, headers: Record<string, string>): Promise<EchoedRequest> {
@@ -33,7 +33,7 @@ function echo(path: string, headers: Record<string, string>): Promise<EchoedRequ
 describe('the identity assertion', () => {
   it('is forwarded beside the plain headers, verifies against the gateway JWKS for its route only, and is reused', async () => {
     const user = await stack.addUser(['user', 'reader']);
-    const { token, sid } = await stack.login(user);
+    const { token, sessionId: sid } = await stack.token(user);
     const jwksUrl = `${gw()}${ASSERTION_JWKS_PATH}`;
     const jwks = await fetch(jwksUrl);
     expect(jwks.status).toBe(200);
@@ -83,7 +83,7 @@ describe('headers an upstream never sees (issue 13, item 7)', () => {
   let seen: IncomingHttpHeaders;
   beforeAll(async () => {
     const user = await stack.addUser();
-    const { token } = await stack.login(user);
+    const { token } = await stack.token(user);
     seen = (await echo('/api/echo/headers', { ...bearer(token), ...client })).headers;
   });
 

@@ -1,12 +1,17 @@
 import { request as httpRequest } from 'node:http';
 import { SESSION_FIELD_NAMES, sessionKey } from '@gatehouse/contracts';
+import { waitFor } from '@gatehouse/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, type Stack, startStack } from './support/stack.js';
-import type { EchoedRequest } from './support/upstream.js';
+import type { EchoedRequest } from '../../../test/support/echo-upstream.js';
+import { bearer, type Stack, startStack } from '../../../test/support/stack.js';
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ gateways: 2 });
+  stack = await startStack({
+    audit: false,
+    gateways: 2,
+    gatewayEnv: { UPSTREAM_TIMEOUT_MS: '1000', REDIS_COMMAND_TIMEOUT_MS: '500' },
+  });
 });
 afterAll(() => stack?.close());
 
@@ -17,7 +22,7 @@ const post = (url: string, token: string) => fetch(url, { method: 'POST', header
 describe('gateway with the real auth service', () => {
   it('forwards a valid token with identity headers and drops client-sent ones', async () => {
     const user = await stack.addUser(['user', 'reader']);
-    const { token, sid } = await stack.login(user);
+    const { token, sessionId: sid } = await stack.token(user);
     const res = await get(`${gw()}/api/echo/orders?x=1`, {
       ...bearer(token),
       'x-user-id': 'evil',
@@ -40,7 +45,7 @@ describe('gateway with the real auth service', () => {
 
   it('strips client identity headers on /auth paths too', async () => {
     const user = await stack.addUser();
-    const { token } = await stack.login(user);
+    const { token } = await stack.token(user);
     const res = await get(`${gw()}/auth/session`, { ...bearer(token), 'x-user-id': 'evil' });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { userId: string }).userId).toBe(user.id);
@@ -48,7 +53,7 @@ describe('gateway with the real auth service', () => {
 
   it('refuses the very next request after logout', async () => {
     const user = await stack.addUser();
-    const { token } = await stack.login(user);
+    const { token } = await stack.token(user);
     expect((await get(`${gw()}/api/echo/a`, bearer(token))).status).toBe(200);
     expect((await get(`${gw()}/api/echo/a`, bearer(token))).status).toBe(200);
     expect((await post(`${gw()}/auth/logout`, token)).status).toBe(200);
@@ -60,8 +65,8 @@ describe('gateway with the real auth service', () => {
 
   it('refuses every token of the user after logout-all', async () => {
     const user = await stack.addUser();
-    const a = await stack.login(user);
-    const b = await stack.login(user, stack.gateways[1]);
+    const a = await stack.token(user);
+    const b = await stack.token(user, stack.gateways[1]);
     for (const t of [a, b]) expect((await get(`${gw()}/verify`, bearer(t.token))).status).toBe(200);
     expect((await post(`${gw(1)}/auth/logout-all`, a.token)).status).toBe(200);
     for (const i of [0, 1]) {
@@ -71,22 +76,24 @@ describe('gateway with the real auth service', () => {
 
   it('refuses a session whose TTL ran out', async () => {
     const user = await stack.addUser();
-    const { token, sid } = await stack.login(user);
+    const { token, sessionId: sid } = await stack.token(user);
     expect((await get(`${gw()}/api/echo/a`, bearer(token))).status).toBe(200);
     await stack.inspect.pexpire(sessionKey(sid), 150);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(async () => (await stack.inspect.exists(sessionKey(sid))) === 0, 5000, 'the session to expire');
     expect((await get(`${gw()}/api/echo/a`, bearer(token))).status).toBe(401);
   });
 
   it('refuses a cached session past its expiresAt even while Redis still holds it', async () => {
     const user = await stack.addUser();
-    const { token, sid } = await stack.login(user);
+    const { token, sessionId: sid } = await stack.token(user);
     expect((await get(`${gw()}/verify`, bearer(token))).status).toBe(200);
     // Rewriting the hash sends an invalidation; the re-read sees expiresAt one second ahead.
-    await stack.inspect.hset(sessionKey(sid), SESSION_FIELD_NAMES.expiresAt, String(Math.floor(Date.now() / 1000) + 1));
+    // Three seconds ahead: room for the two reads below on a loaded machine.
+    const expiresAt = Math.floor(Date.now() / 1000) + 3;
+    await stack.inspect.hset(sessionKey(sid), SESSION_FIELD_NAMES.expiresAt, String(expiresAt));
     expect((await get(`${gw()}/verify`, bearer(token))).status).toBe(200);
     expect((await get(`${gw()}/verify`, bearer(token))).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 1100));
+    await waitFor(async () => Date.now() >= expiresAt * 1000, 10_000, 'the clock to pass expiresAt');
     expect(await stack.inspect.exists(sessionKey(sid))).toBe(1);
     expect((await get(`${gw()}/verify`, bearer(token))).status).toBe(401);
   });
@@ -100,7 +107,7 @@ describe('gateway with the real auth service', () => {
 
   it('refuses at the second gateway a logout made through the first', async () => {
     const user = await stack.addUser();
-    const { token } = await stack.login(user);
+    const { token } = await stack.token(user);
     for (let i = 0; i < 3; i++) expect((await get(`${gw(1)}/api/echo/b`, bearer(token))).status).toBe(200);
     expect((await post(`${gw()}/auth/logout`, token)).status).toBe(200);
     expect((await get(`${gw(1)}/api/echo/b`, bearer(token))).status).toBe(401);
@@ -108,7 +115,7 @@ describe('gateway with the real auth service', () => {
 
   it('requires the auditor role for /audit', async () => {
     const user = await stack.addUser(['user']);
-    const { token } = await stack.login(user);
+    const { token } = await stack.token(user);
     const res = await get(`${gw()}/audit/events`, bearer(token));
     expect(res.status).toBe(403);
     expect(await res.json()).toMatchObject({ error: 'insufficient_role' });
@@ -123,7 +130,7 @@ describe('gateway with the real auth service', () => {
 
   it('answers 504 JSON for a slow upstream and 502 JSON for a missing one', async () => {
     const user = await stack.addUser();
-    const { token } = await stack.login(user);
+    const { token } = await stack.token(user);
     const slow = await get(`${gw()}/api/echo/slow`, bearer(token));
     expect(slow.status).toBe(504);
     expect(await slow.json()).toMatchObject({ error: 'upstream_timeout' });
@@ -134,7 +141,7 @@ describe('gateway with the real auth service', () => {
 
   it('streams request bodies to the upstream and limits their size', async () => {
     const user = await stack.addUser();
-    const { token } = await stack.login(user);
+    const { token } = await stack.token(user);
     const body = 'x'.repeat(200_000);
     const res = await fetch(`${gw()}/api/echo/upload`, {
       method: 'PUT',

@@ -1,19 +1,19 @@
 import { waitFor } from '@gatehouse/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, type Stack, startStack } from './support/stack.js';
+import { bearer, type Stack, startStack } from '../../../test/support/stack.js';
 
 let stack: Stack;
 let token: string;
 let other: string;
 beforeAll(async () => {
   // Rate limiting off here so the session check itself is what meets the outage (it is checked separately below).
-  stack = await startStack({ gatewayEnv: { RATE_LIMIT_MAX: '0' } });
-  ({ token } = await stack.login(await stack.addUser()));
-  ({ token: other } = await stack.login(await stack.addUser()));
+  stack = await startStack({ audit: false, gatewayEnv: { RATE_LIMIT_MAX: '0', REDIS_COMMAND_TIMEOUT_MS: '500' } });
+  ({ token } = await stack.token(await stack.addUser()));
+  ({ token: other } = await stack.token(await stack.addUser()));
 });
 afterAll(() => stack?.close());
 
-const url = () => `${(stack.gateways[0] as { url: string }).url}/api/echo/r`;
+const url = () => `${stack.gateway.url}/api/echo/r`;
 
 async function timed(t: string): Promise<{ status: number; ms: number; body: unknown }> {
   const started = performance.now();
@@ -46,11 +46,11 @@ describe('fail closed when Redis is away', () => {
     }
     // A restarted Redis lost its data: the sessions are gone, so the same token is now refused, not let through.
     await waitFor(async () => (await timed(token)).status === 401, 10_000, 'gateway to reconnect');
-    const fresh = await stack.login(await stack.addUser());
+    const fresh = await stack.token(await stack.addUser());
     expect((await timed(fresh.token)).status).toBe(200);
     expect(stack.gateways[0]?.child.pid).toBe(pid);
     token = fresh.token;
-    ({ token: other } = await stack.login(await stack.addUser()));
+    ({ token: other } = await stack.token(await stack.addUser()));
   });
 
   it('answers 503 within about a second of a SIGSTOP, cached sessions included, and 200 after SIGCONT', async () => {

@@ -10,6 +10,8 @@ export interface AuthenticateDeps {
   verifyToken: TokenVerifier;
   redis: RedisContext;
   idleTimeoutSeconds: number;
+  /** Milliseconds since the epoch. */
+  now: () => number;
 }
 
 /** A verified bearer token and its session (null when the session has ended). */
@@ -32,7 +34,7 @@ export async function authenticate(
   const token = bearerToken(authorization);
   if (token === undefined) throw invalidToken('A bearer access token is required.');
   const claims = await deps.verifyToken(token);
-  const now = Math.floor(Date.now() / 1000);
+  const now = Math.floor(deps.now() / 1000);
   let session = await readSession(deps.redis, claims.sid);
   if (session && (session.userId !== claims.sub || isIdleExpired(session, deps.idleTimeoutSeconds, now))) {
     session = null;

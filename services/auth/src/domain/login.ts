@@ -29,6 +29,8 @@ export interface LoginDeps {
   limits: LoginLimits;
   sessionTtlSeconds: number;
   idleTimeoutSeconds: number;
+  /** Milliseconds since the epoch: a session's creation and first last-use stamp. */
+  now: () => number;
   mfa: MfaDeps;
 }
 
@@ -77,7 +79,7 @@ export async function startSession(
   amr: string[],
 ): Promise<LoginResponse> {
   const sessionId = generateSessionId();
-  const createdAt = Math.floor(Date.now() / 1000);
+  const createdAt = Math.floor(deps.now() / 1000);
   const owner = { id: user.id, username: user.username, roles: user.roles };
   const ttlSeconds = deps.sessionTtlSeconds;
   try {

@@ -35,7 +35,7 @@ export default async function sessionRoutes(app: BaseApp, options: { ctx: AuthCo
     },
     async (request) => {
       const { claims } = await authenticate(ctx.authenticate, request.headers.authorization, { requireSession: true });
-      const now = Math.floor(Date.now() / 1000);
+      const now = Math.floor(ctx.now() / 1000);
       const sessions = (await listSessions(ctx.redis, claims.sub)).filter(
         (s) => !isIdleExpired(s, ctx.config.SESSION_IDLE_TIMEOUT_SECONDS, now),
       );
