@@ -21,6 +21,7 @@ import {
 } from '@gatehouse/runtime/testing';
 import { assertionKey, signAssertion } from '@gatehouse/upstream';
 import { createLocalJWKSet } from 'jose';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { type AuditConfig, loadServiceConfig } from '../src/config.js';
 import { migrateAudit } from '../src/migrate.js';
@@ -203,13 +204,31 @@ export async function makeApp(
   return app;
 }
 
-/** Stores events directly (no stream), as the consumer would. */
 /** Empties the trail: no events, digests or retention cuts, and the chain head back at genesis. */
 export async function emptyTrail(pool: Pool) {
   await pool.query('TRUNCATE audit_events, audit_digests, audit_retention_cuts');
   await pool.query("UPDATE audit_chain_head SET seq = 0, hash = decode(repeat('00', 32), 'hex')");
 }
 
+/**
+ * Gives the test file an {@link Env} through `use`: created before its tests,
+ * closed after them, with the trail emptied before each test.
+ */
+export function onEmptyTrail(use: (env: Env) => void) {
+  let env: Env;
+  beforeAll(async () => {
+    env = await createEnv();
+    use(env);
+  });
+  afterAll(async () => {
+    await env.close();
+  });
+  beforeEach(async () => {
+    await emptyTrail(env.pool);
+  });
+}
+
+/** Stores events directly (no stream), as the consumer would. */
 export async function storeDirect(pool: Pool, events: AuthEvent[]) {
   let n = 0;
   for (let i = 0; i < events.length; i += 1000) {
