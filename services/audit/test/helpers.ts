@@ -22,7 +22,7 @@ import {
 import { assertionKey, signAssertion } from '@gatehouse/upstream';
 import { createLocalJWKSet } from 'jose';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { buildApp } from '../src/app.js';
+import { type AuditApp, buildApp } from '../src/app.js';
 import { type AuditConfig, loadServiceConfig } from '../src/config.js';
 import { migrateAudit } from '../src/migrate.js';
 import { storeBatch } from '../src/repositories/events.repository.js';
@@ -226,6 +226,16 @@ export function onEmptyTrail(use: (env: Env) => void) {
   beforeEach(async () => {
     await emptyTrail(env.pool);
   });
+}
+
+/** POSTs the export request `body` with `headers`, to `url` (a test of path spellings passes its own). */
+export function postExport(
+  app: AuditApp,
+  headers: Record<string, string>,
+  body: Record<string, unknown>,
+  url = '/audit/exports',
+) {
+  return app.inject({ method: 'POST', url, headers, payload: body });
 }
 
 /** Stores events directly (no stream), as the consumer would. */
