@@ -15,6 +15,7 @@ export type { Logger } from './logger.js';
 export { createLogger, REDACT_PATHS } from './logger.js';
 export { default as metricsPlugin } from './metrics.js';
 export { migrate } from './migrate.js';
+export { default as openapiPlugin } from './openapi.js';
 export type { Pool, PoolClient } from './postgres.js';
 export { createPool } from './postgres.js';
 export type { Redis } from './redis.js';

@@ -27,37 +27,32 @@ app.get('/boom', async () => {
 });
 afterAll(() => app.close());
 
+/** POSTs `payload` to /echo, with `contentType` when given. */
+const echo = (payload: string | object, contentType?: string) =>
+  app.inject({
+    method: 'POST',
+    url: '/echo',
+    payload,
+    ...(contentType ? { headers: { 'content-type': contentType } } : {}),
+  });
+
 describe('base app', () => {
   it('names the field that fails validation', async () => {
-    const res = await app.inject({ method: 'POST', url: '/echo', payload: { name: 'a', age: 'old' } });
+    const res = await echo({ name: 'a', age: 'old' });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({ error: 'validation_failed', message: expect.stringContaining('age') });
-    const missing = await app.inject({ method: 'POST', url: '/echo', payload: { age: 3 } });
+    const missing = await echo({ age: 3 });
     expect(missing.json().message).toContain('name');
   });
 
   it('answers malformed JSON and oversized bodies with JSON 4xx', async () => {
-    const bad = await app.inject({
-      method: 'POST',
-      url: '/echo',
-      headers: { 'content-type': 'application/json' },
-      payload: '{"name":',
-    });
+    const bad = await echo('{"name":', 'application/json');
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error).toBe('invalid_json');
-    const big = await app.inject({
-      method: 'POST',
-      url: '/echo',
-      payload: { name: 'x'.repeat(2 * 1024 * 1024), age: 1 },
-    });
+    const big = await echo({ name: 'x'.repeat(2 * 1024 * 1024), age: 1 });
     expect(big.statusCode).toBe(413);
     expect(big.json().error).toBe('payload_too_large');
-    const text = await app.inject({
-      method: 'POST',
-      url: '/echo',
-      headers: { 'content-type': 'text/csv' },
-      payload: 'a',
-    });
+    const text = await echo('a', 'text/csv');
     expect(text.statusCode).toBe(415);
   });
 
@@ -90,7 +85,7 @@ describe('base app', () => {
 
 describe('validation', () => {
   it('takes a JSON body as sent: a number is not a string', async () => {
-    const res = await app.inject({ method: 'POST', url: '/echo', payload: { name: 42, age: 1 } });
+    const res = await echo({ name: 42, age: 1 });
     expect(res.statusCode).toBe(400);
     expect(res.json().message).toBe('body/name must be string');
   });

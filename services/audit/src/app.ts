@@ -1,6 +1,6 @@
 import { ASSERTION_AUDIT_AUDIENCE } from '@gatehouse/contracts';
 import type { Ed25519KeyPair, Logger, Pool, Redis } from '@gatehouse/runtime';
-import { createBaseApp, healthPlugin, Startup } from '@gatehouse/runtime';
+import { createBaseApp, healthPlugin, openapiPlugin, Startup } from '@gatehouse/runtime';
 import { createIdentityVerifier } from '@gatehouse/upstream';
 import type { JWTVerifyGetKey } from 'jose';
 import type { AuditConfig } from './config.js';
@@ -11,7 +11,6 @@ import { queueCounts } from './jobs/queues.js';
 import consumerPlugin from './plugins/consumer.js';
 import jobsPlugin from './plugins/jobs.js';
 import metricsPlugin from './plugins/metrics.js';
-import openapiPlugin from './plugins/openapi.js';
 import readerIdentity from './plugins/reader-identity.js';
 import { alertsAfter, lastAlertId } from './repositories/alerts.repository.js';
 import { readHead } from './repositories/chain.repository.js';
@@ -87,7 +86,20 @@ export async function buildApp(deps: AuditDeps) {
     { pollMs: config.AUDIT_LIVE_POLL_MS, logger: deps.logger },
   );
   await app.register(metricsPlugin, { redis });
-  await app.register(openapiPlugin);
+  await app.register(openapiPlugin, {
+    openapi: {
+      info: {
+        title: 'Gatehouse audit',
+        version: '1.0.0',
+        description:
+          'The audit trail of every auth event. Reached through the gateway with the auditor role; every call is recorded.',
+      },
+      tags: [
+        { name: 'events', description: 'Stored auth events' },
+        { name: 'trail', description: 'Tamper evidence and the readers of the trail' },
+      ],
+    },
+  });
   await app.register(healthPlugin, {
     startup,
     checks: {

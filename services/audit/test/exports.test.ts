@@ -10,7 +10,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditApp } from '../src/app.js';
 import { CSV_COLUMNS, exportFile } from '../src/jobs/export.worker.js';
 import { writeDigest } from '../src/repositories/digests.repository.js';
-import { AUDITOR, createEnv, type Env, fullEvent, makeApp, SERVER_ENTRY, storeDirect, testKeys } from './helpers.js';
+import {
+  AUDITOR,
+  createEnv,
+  type Env,
+  fullEvent,
+  makeApp,
+  postExport,
+  SERVER_ENTRY,
+  storeDirect,
+  testKeys,
+} from './helpers.js';
 
 const TOTAL = 100_000;
 const TYPES = ['auth.login.failed', 'auth.login.succeeded', 'auth.logout'] as const;
@@ -51,7 +61,7 @@ async function readLines(file: string): Promise<string[]> {
 }
 
 async function requestExport(app: AuditApp, body: Record<string, unknown>): Promise<string> {
-  const reply = await app.inject({ method: 'POST', url: '/audit/exports', headers: AUDITOR, payload: body });
+  const reply = await postExport(app, AUDITOR, body);
   expect(reply.statusCode).toBe(202);
   return reply.json().id;
 }
@@ -153,12 +163,7 @@ describe('exports', () => {
       expect(reads).toContainEqual(
         expect.objectContaining({ route: '/audit/exports', method: 'POST', params: { ...filters, format: 'ndjson' } }),
       );
-      const bad = await app.inject({
-        method: 'POST',
-        url: '/audit/exports',
-        headers: AUDITOR,
-        payload: { format: 'xml' },
-      });
+      const bad = await postExport(app, AUDITOR, { format: 'xml' });
       expect(bad.statusCode).toBe(400);
       expect(bad.json().message).toMatch(/format/);
       const unknown = await app.inject({

@@ -21,7 +21,8 @@ import {
 } from '@gatehouse/runtime/testing';
 import { assertionKey, signAssertion } from '@gatehouse/upstream';
 import { createLocalJWKSet } from 'jose';
-import { buildApp } from '../src/app.js';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { type AuditApp, buildApp } from '../src/app.js';
 import { type AuditConfig, loadServiceConfig } from '../src/config.js';
 import { migrateAudit } from '../src/migrate.js';
 import { storeBatch } from '../src/repositories/events.repository.js';
@@ -203,13 +204,41 @@ export async function makeApp(
   return app;
 }
 
-/** Stores events directly (no stream), as the consumer would. */
 /** Empties the trail: no events, digests or retention cuts, and the chain head back at genesis. */
 export async function emptyTrail(pool: Pool) {
   await pool.query('TRUNCATE audit_events, audit_digests, audit_retention_cuts');
   await pool.query("UPDATE audit_chain_head SET seq = 0, hash = decode(repeat('00', 32), 'hex')");
 }
 
+/**
+ * Gives the test file an {@link Env} through `use`: created before its tests,
+ * closed after them, with the trail emptied before each test.
+ */
+export function onEmptyTrail(use: (env: Env) => void) {
+  let env: Env;
+  beforeAll(async () => {
+    env = await createEnv();
+    use(env);
+  });
+  afterAll(async () => {
+    await env.close();
+  });
+  beforeEach(async () => {
+    await emptyTrail(env.pool);
+  });
+}
+
+/** POSTs the export request `body` with `headers`, to `url` (a test of path spellings passes its own). */
+export function postExport(
+  app: AuditApp,
+  headers: Record<string, string>,
+  body: Record<string, unknown>,
+  url = '/audit/exports',
+) {
+  return app.inject({ method: 'POST', url, headers, payload: body });
+}
+
+/** Stores events directly (no stream), as the consumer would. */
 export async function storeDirect(pool: Pool, events: AuthEvent[]) {
   let n = 0;
   for (let i = 0; i < events.length; i += 1000) {

@@ -6,7 +6,7 @@ import { assertionKey, signAssertion } from '@gatehouse/upstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditApp } from '../src/app.js';
 import { updateExport } from '../src/repositories/exports.repository.js';
-import { AUDITOR, asserted, createEnv, type Env, makeApp } from './helpers.js';
+import { AUDITOR, asserted, createEnv, type Env, makeApp, postExport } from './helpers.js';
 
 let env: Env;
 let app: AuditApp;
@@ -120,12 +120,7 @@ describe('the reader guard hangs on every route, not on a URL prefix', () => {
     const enc = await asserted({ userId: 'u-enc', username: 'enc', sessionId: 's-enc', roles: ['auditor'] });
     expect((await app.inject({ url: '/%61udit/events?limit=2', headers: enc })).statusCode).toBe(200);
     expect((await app.inject({ url: '/%61udit/reads', headers: enc })).statusCode).toBe(200);
-    const created = await app.inject({
-      method: 'POST',
-      url: '/%61udit/exports',
-      headers: enc,
-      payload: { format: 'ndjson' },
-    });
+    const created = await postExport(app, enc, { format: 'ndjson' }, '/%61udit/exports');
     expect(created.statusCode).toBe(202);
     const id = created.json().id as string;
     const { rows } = await env.pool.query('SELECT requested_by FROM audit_exports WHERE id = $1', [id]);
@@ -138,12 +133,7 @@ describe('the reader guard hangs on every route, not on a URL prefix', () => {
   });
 
   it("records every download of an export with its requester, and lets any auditor download another's export", async () => {
-    const created = await app.inject({
-      method: 'POST',
-      url: '/audit/exports',
-      headers: AUDITOR,
-      payload: { format: 'ndjson' },
-    });
+    const created = await postExport(app, AUDITOR, { format: 'ndjson' });
     const id = created.json().id as string;
     const file = join(dir, `${id}.ndjson`);
     await writeFile(file, '{}\n');

@@ -1,20 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { chainAfter, headAfter, type IncomingEvent } from '../src/domain/chain.js';
 import { verifyTrail } from '../src/domain/verify.js';
 import { readChainHead, readyToInsert, storeBatch } from '../src/repositories/events.repository.js';
-import { createEnv, type Env, emptyTrail, fullEvent, storeDirect, testKeys } from './helpers.js';
+import { type Env, fullEvent, onEmptyTrail, storeDirect, testKeys } from './helpers.js';
 
 let env: Env;
 const keys = testKeys();
-
-beforeAll(async () => {
-  env = await createEnv();
-});
-afterAll(async () => {
-  await env.close();
-});
-beforeEach(async () => {
-  await emptyTrail(env.pool);
+onEmptyTrail((created) => {
+  env = created;
 });
 
 let streamSeq = 0;

@@ -1,22 +1,15 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { chainHash, GENESIS_HASH } from '../src/domain/canonical.js';
 import { verifyTrail } from '../src/domain/verify.js';
 import { readChainPage } from '../src/repositories/chain.repository.js';
 import { writeDigest } from '../src/repositories/digests.repository.js';
-import { AUDITOR, createEnv, type Env, emptyTrail, fullEvent, makeApp, storeDirect, testKeys } from './helpers.js';
+import { AUDITOR, type Env, fullEvent, makeApp, onEmptyTrail, storeDirect, testKeys } from './helpers.js';
 
 let env: Env;
 const keys = testKeys();
-
-beforeAll(async () => {
-  env = await createEnv();
-});
-afterAll(async () => {
-  await env.close();
-});
-beforeEach(async () => {
-  await emptyTrail(env.pool);
+onEmptyTrail((created) => {
+  env = created;
 });
 
 const events = (n: number) =>

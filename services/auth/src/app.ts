@@ -1,11 +1,18 @@
-import { createBaseApp, healthPlugin, type Logger, type Pool, type Redis, type Startup } from '@gatehouse/runtime';
+import {
+  createBaseApp,
+  healthPlugin,
+  type Logger,
+  openapiPlugin,
+  type Pool,
+  type Redis,
+  type Startup,
+} from '@gatehouse/runtime';
 import type { AuthConfig } from './config.js';
 import { createAuthContext } from './context.js';
 import type { KeyRing } from './domain/keys.js';
 import type { SecretBox } from './domain/mfa/secret-box.js';
 import { warmDummyHash } from './domain/passwords.js';
 import metrics from './plugins/metrics.js';
-import openapi from './plugins/openapi.js';
 import adminRoutes from './routes/admin/index.js';
 import jwksRoutes from './routes/jwks/index.js';
 import loginRoutes from './routes/login/index.js';
@@ -49,7 +56,16 @@ export async function buildApp(deps: AuthDeps) {
     ...(deps.closeClients ? { closeClients: deps.closeClients } : {}),
   });
   await app.register(metrics, { redis: deps.redis });
-  await app.register(openapi);
+  await app.register(openapiPlugin, {
+    openapi: {
+      info: {
+        title: 'Gatehouse auth',
+        version: '1',
+        description: 'Login (with a second factor: TOTP, passkeys, recovery codes), sessions, logout and JWKS.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+  });
   await app.register(healthPlugin, {
     ...(deps.startup ? { startup: deps.startup } : {}),
     checks: {

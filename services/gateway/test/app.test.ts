@@ -1,25 +1,20 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { ConfigError, closeRedis, createLogger, createRedis, waitForRedis } from '@gatehouse/runtime';
+import { ConfigError, createLogger } from '@gatehouse/runtime';
 import { startRedis, type TestRedis } from '@gatehouse/runtime/testing';
 import { createLocalJWKSet, exportJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type GatewayApp } from '../src/app.js';
 import { loadServiceConfig, parseUpstreams } from '../src/config.js';
+import { gatewayClients } from './redis-clients.js';
 
 let server: TestRedis;
 let app: GatewayApp;
 const logger = createLogger({ service: 'gateway-test', level: 'silent', format: 'json' });
-const clients: ReturnType<typeof createRedis>[] = [];
+let clients: Awaited<ReturnType<typeof gatewayClients>> | undefined;
 
 beforeAll(async () => {
   server = await startRedis();
-  const make = (name: string, role?: 'subscriber') => {
-    const client = createRedis({ url: server.url, logger, name, ...(role ? { role } : {}) });
-    clients.push(client);
-    return client;
-  };
-  const redis = { sessions: make('s'), invalidations: make('i', 'subscriber'), rateLimit: make('r') };
-  await Promise.all(clients.map((c) => waitForRedis(c)));
+  clients = await gatewayClients(server.url, logger);
   const { publicKey } = generateKeyPairSync('ed25519');
   const keys = createLocalJWKSet({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'EdDSA' }] });
   const config = loadServiceConfig({
@@ -27,12 +22,12 @@ beforeAll(async () => {
     RATE_LIMIT_MAX: '3',
     UPSTREAMS: '/api/x=http://127.0.0.1:1',
   });
-  app = await buildApp({ config, logger, redis, keys, assertionKeys: generateKeyPairSync('ed25519') });
+  app = await buildApp({ config, logger, redis: clients.redis, keys, assertionKeys: generateKeyPairSync('ed25519') });
   await app.ready();
 });
 afterAll(async () => {
   await app?.close();
-  await Promise.all(clients.map((c) => closeRedis(c)));
+  await clients?.close();
   await server?.stop();
 });
 

@@ -2,35 +2,30 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CONSOLE_CSP, consoleDistPath, ensureConsoleBuilt } from '@gatehouse/console';
-import { closeRedis, createBaseApp, createLogger, createRedis, waitForRedis } from '@gatehouse/runtime';
+import { createBaseApp, createLogger } from '@gatehouse/runtime';
 import { startRedis, type TestRedis } from '@gatehouse/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type GatewayApp } from '../src/app.js';
 import { loadServiceConfig } from '../src/config.js';
 import consolePlugin from '../src/plugins/console.js';
+import { gatewayClients } from './redis-clients.js';
 
 let server: TestRedis;
 let app: GatewayApp;
 const logger = createLogger({ service: 'gateway-test', level: 'silent', format: 'json' });
-const clients: ReturnType<typeof createRedis>[] = [];
+let clients: Awaited<ReturnType<typeof gatewayClients>> | undefined;
 
 beforeAll(async () => {
   await ensureConsoleBuilt();
   server = await startRedis();
-  const make = (name: string, role?: 'subscriber') => {
-    const client = createRedis({ url: server.url, logger, name, ...(role ? { role } : {}) });
-    clients.push(client);
-    return client;
-  };
-  const redis = { sessions: make('s'), invalidations: make('i', 'subscriber'), rateLimit: make('r') };
-  await Promise.all(clients.map((c) => waitForRedis(c)));
+  clients = await gatewayClients(server.url, logger);
   const config = loadServiceConfig({ REDIS_URL: server.url, JWKS_URL: 'http://127.0.0.1:1/jwks.json' });
-  app = await buildApp({ config, logger, redis, assertionKeys: generateKeyPairSync('ed25519') });
+  app = await buildApp({ config, logger, redis: clients.redis, assertionKeys: generateKeyPairSync('ed25519') });
   await app.ready();
 }, 60_000);
 afterAll(async () => {
   await app?.close();
-  await Promise.all(clients.map((c) => closeRedis(c)));
+  await clients?.close();
   await server?.stop();
 });
 

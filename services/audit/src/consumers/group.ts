@@ -35,34 +35,24 @@ export function isGroupMissing(err: unknown): boolean {
 type ReadReply = Array<[string, RawEntry[]]> | null;
 
 /** XREADGROUP of new entries (`>`), blocking up to `blockMs`. */
-export async function readNew(redis: Redis, ref: GroupRef, count: number, blockMs: number): Promise<RawEntry[]> {
-  const reply = (await redis.xreadgroup(
-    'GROUP',
-    ref.group,
-    ref.consumer,
-    'COUNT',
-    count,
-    'BLOCK',
-    blockMs,
-    'STREAMS',
-    ref.stream,
-    '>',
-  )) as ReadReply;
-  return reply?.[0]?.[1] ?? [];
+export function readNew(redis: Redis, ref: GroupRef, count: number, blockMs: number): Promise<RawEntry[]> {
+  return readGroup(redis, ref, ['COUNT', count, 'BLOCK', blockMs], '>');
 }
 
 /** This consumer's own pending entries (delivered before a crash or an outage). */
-export async function readOwnPending(redis: Redis, ref: GroupRef, count: number): Promise<RawEntry[]> {
-  const reply = (await redis.xreadgroup(
-    'GROUP',
-    ref.group,
-    ref.consumer,
-    'COUNT',
-    count,
-    'STREAMS',
-    ref.stream,
-    '0',
-  )) as ReadReply;
+export function readOwnPending(redis: Redis, ref: GroupRef, count: number): Promise<RawEntry[]> {
+  return readGroup(redis, ref, ['COUNT', count], '0');
+}
+
+/** XREADGROUP of one stream from `id` (`>`: new entries; `0`: own pending ones), with `options` (COUNT, BLOCK). */
+async function readGroup(
+  redis: Redis,
+  ref: GroupRef,
+  options: Array<string | number>,
+  id: '>' | '0',
+): Promise<RawEntry[]> {
+  const args = ['GROUP', ref.group, ref.consumer, ...options, 'STREAMS', ref.stream, id];
+  const reply = (await redis.call('XREADGROUP', ...args)) as ReadReply;
   return reply?.[0]?.[1] ?? [];
 }
 

@@ -54,6 +54,19 @@ ORDER BY t.seq`;
 }
 
 /**
+ * The trigger, evidence and measure of a rule that counts the events of
+ * `type` (SQL literal), or the distinct values of their `distinct` column.
+ */
+function counting(type: string, distinct?: 'username' | 'ip') {
+  const present = (alias: string) => (distinct ? ` AND ${alias}.${distinct} IS NOT NULL` : '');
+  return {
+    trigger: `t.type = ${type}${present('t')}`,
+    evidence: `e.type = ${type}${present('e')}`,
+    measure: distinct ? `count(DISTINCT e.${distinct})` : 'count(*)',
+  };
+}
+
+/**
  * The five rules (docs/audit.md#detections) with the thresholds of `config`.
  *
  * @example
@@ -70,9 +83,7 @@ export function detectionRules(config: AuditConfig): DetectionRule[] {
       threshold: config.AUDIT_BRUTE_FORCE_FAILURES,
       sql: ruleSql({
         subject: 'username',
-        trigger: `t.type = ${FAILED}`,
-        evidence: `e.type = ${FAILED}`,
-        measure: 'count(*)',
+        ...counting(FAILED),
         cap: 1000,
       }),
     },
@@ -83,9 +94,7 @@ export function detectionRules(config: AuditConfig): DetectionRule[] {
       threshold: config.AUDIT_STUFFING_USERNAMES,
       sql: ruleSql({
         subject: 'ip',
-        trigger: `t.type = ${FAILED} AND t.username IS NOT NULL`,
-        evidence: `e.type = ${FAILED} AND e.username IS NOT NULL`,
-        measure: 'count(DISTINCT e.username)',
+        ...counting(FAILED, 'username'),
         cap: 5000,
       }),
     },
@@ -109,9 +118,7 @@ export function detectionRules(config: AuditConfig): DetectionRule[] {
       threshold: config.AUDIT_MULTI_IP_COUNT,
       sql: ruleSql({
         subject: 'username',
-        trigger: `t.type = ${SUCCEEDED} AND t.ip IS NOT NULL`,
-        evidence: `e.type = ${SUCCEEDED} AND e.ip IS NOT NULL`,
-        measure: 'count(DISTINCT e.ip)',
+        ...counting(SUCCEEDED, 'ip'),
         cap: 1000,
       }),
     },
@@ -122,9 +129,7 @@ export function detectionRules(config: AuditConfig): DetectionRule[] {
       threshold: config.AUDIT_MFA_FAILURES,
       sql: ruleSql({
         subject: 'username',
-        trigger: `t.type = ${MFA_FAILED}`,
-        evidence: `e.type = ${MFA_FAILED}`,
-        measure: 'count(*)',
+        ...counting(MFA_FAILED),
         cap: 1000,
       }),
     },
