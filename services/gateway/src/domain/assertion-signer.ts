@@ -2,6 +2,7 @@ import { ASSERTION_TTL_SECONDS } from '@gatehouse/contracts';
 import type { Ed25519KeyPair } from '@gatehouse/runtime';
 import { assertionKey, signAssertion } from '@gatehouse/upstream';
 import type { JWK } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { Identity } from './authenticate.js';
 
 /** Signs the identity assertions the gateway forwards, and publishes their keys. */
@@ -18,7 +19,7 @@ export interface AssertionSigner {
 /** Options of {@link createAssertionSigner}. */
 export interface AssertionSignerOptions {
   keys: Ed25519KeyPair;
-  /** Assertions kept (one per session and route); the oldest goes first. */
+  /** Assertions kept (one per session and route); the least recently used goes first; 0 keeps none. */
   cacheSize: number;
   now?: () => number;
 }
@@ -59,7 +60,7 @@ function sameIdentity(hit: Cached, identity: Identity): boolean {
 export async function createAssertionSigner(options: AssertionSignerOptions): Promise<AssertionSigner> {
   const now = options.now ?? Date.now;
   const key = await assertionKey(options.keys);
-  const cache = new Map<string, Cached>();
+  const cache = options.cacheSize > 0 ? new LRUCache<string, Cached>({ max: options.cacheSize }) : undefined;
   const pending = new Map<string, Promise<string>>();
 
   const sign = async (slot: string, identity: Identity, audience: string): Promise<string> => {
@@ -76,19 +77,15 @@ export async function createAssertionSigner(options: AssertionSignerOptions): Pr
       },
       iat,
     );
-    cache.delete(slot);
-    if (options.cacheSize > 0) {
-      if (cache.size >= options.cacheSize) cache.delete(cache.keys().next().value as string);
-      cache.set(slot, {
-        token,
-        refreshAt: (iat + ASSERTION_TTL_SECONDS / 2) * 1000,
-        userId: identity.userId,
-        username: identity.username,
-        roles: identity.roles,
-        rolesKey: identity.roles.join(','),
-        amrKey: identity.amr.join(','),
-      });
-    }
+    cache?.set(slot, {
+      token,
+      refreshAt: (iat + ASSERTION_TTL_SECONDS / 2) * 1000,
+      userId: identity.userId,
+      username: identity.username,
+      roles: identity.roles,
+      rolesKey: identity.roles.join(','),
+      amrKey: identity.amr.join(','),
+    });
     return token;
   };
 
@@ -96,7 +93,7 @@ export async function createAssertionSigner(options: AssertionSignerOptions): Pr
     jwks: { keys: [key.jwk] },
     get(identity, audience) {
       const slot = `${identity.sessionId}\n${audience}`;
-      const hit = cache.get(slot);
+      const hit = cache?.get(slot);
       if (hit !== undefined && hit.refreshAt > now() && sameIdentity(hit, identity)) return hit.token;
       const flight = `${slot}\n${identity.userId}\n${identity.username}\n${identity.roles.join(',')}\n${identity.amr.join(',')}`;
       const inFlight = pending.get(flight);
