@@ -103,7 +103,7 @@ async function sessionMemory(url: string) {
   const redis = createRedis({ url, logger, name: 'bench', commandTimeoutMs: 10_000 });
   await waitForRedis(redis);
   await redis.flushall();
-  const ctx = createRedisContext(redis, 10_000);
+  const ctx = createRedisContext(redis, { commandTimeoutMs: 10_000 });
   await ctx.clock.measure(redis);
   const before = await usedMemory(redis);
   const users = SESSIONS / 2;

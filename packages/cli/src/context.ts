@@ -24,6 +24,7 @@ const CliEnvSchema = Type.Object({
   REDIS_SENTINEL_NAME: CommonEnv.REDIS_SENTINEL_NAME,
   REDIS_SENTINEL_PASSWORD: CommonEnv.REDIS_SENTINEL_PASSWORD,
   REDIS_WAIT_REPLICAS: AuthConfigSchema.properties.REDIS_WAIT_REPLICAS,
+  SESSION_CACHE_LEASE_MS: AuthConfigSchema.properties.SESSION_CACHE_LEASE_MS,
   REDIS_COMMAND_TIMEOUT_MS: CommonEnv.REDIS_COMMAND_TIMEOUT_MS,
   AUDIT_DIGEST_KEY_FILE: Type.String({ minLength: 1, default: '.gatehouse/keys/audit-digest.pem' }),
 });
@@ -62,7 +63,7 @@ export function createCliContext(env: NodeJS.ProcessEnv): CliContext {
     pool ??= createPool({ url: config.DATABASE_URL, logger, name: 'cli', max: 2 });
     return pool;
   };
-  const connect = async (role: 'command' | 'blocking') => {
+  const connect = async (role: 'command' | 'blocking' | 'subscriber') => {
     const redis = createRedis({
       ...redisTarget(config),
       logger,
@@ -111,7 +112,12 @@ export function createCliContext(env: NodeJS.ProcessEnv): CliContext {
       if (redisContext) return redisContext;
       command ??= connect('command');
       const [redis, { createRedisContext }] = await Promise.all([command, import('@gatehouse/auth')]);
-      redisContext = createRedisContext(redis, config.REDIS_COMMAND_TIMEOUT_MS, config.REDIS_WAIT_REPLICAS);
+      redisContext = createRedisContext(redis, {
+        commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+        waitReplicas: config.REDIS_WAIT_REPLICAS,
+        leaseMs: config.SESSION_CACHE_LEASE_MS,
+        subscriber: await connect('subscriber'),
+      });
       await redisContext.clock.measure(redis);
       return redisContext;
     },

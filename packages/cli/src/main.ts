@@ -15,6 +15,7 @@ function help(): string {
     'Environment: DATABASE_URL (users, migrate, audit verify), REDIS_URL (default redis://127.0.0.1:6379),',
     '  REDIS_SENTINELS / REDIS_SENTINEL_NAME / REDIS_SENTINEL_PASSWORD (find the primary through Sentinel),',
     '  REDIS_WAIT_REPLICAS (replicas that must confirm a revocation),',
+    "  SESSION_CACHE_LEASE_MS (the gateways' cache lease a revocation waits out for a silent gateway),",
     '  AUDIT_DIGEST_KEY_FILE (audit verify; the digest signing key or its public key).',
     'Exit codes: 0 ok, 1 failure, 2 user exists, 3 not found, 4 audit trail broken, 64 usage or invalid input.',
   ].join('\n');

@@ -62,3 +62,18 @@ export function totpLastStepKey(userId: string): string {
 export function passkeyChallengeKey(scope: string): string {
   return `mfa_passkey:${scope}`;
 }
+
+/**
+ * The revocation barrier (guarantee 5). After a logout or revocation, auth
+ * publishes a nonce here; every gateway whose session cache is on is
+ * subscribed on the same connection that receives its invalidations, so by the
+ * time it sees the nonce it has dropped the revoked sessions, and it echoes the
+ * nonce on {@link REVOCATION_ACK_CHANNEL}. Auth answers once every subscriber
+ * counted by `PUBLISH` has echoed, or once `SESSION_CACHE_LEASE_MS` has passed
+ * (then a silent gateway's cache lease has lapsed).
+ */
+export const REVOCATION_BARRIER_CHANNEL = 'gatehouse:revocations';
+/** Where gateways echo the nonces of {@link REVOCATION_BARRIER_CHANNEL}. */
+export const REVOCATION_ACK_CHANNEL = 'gatehouse:revocations:applied';
+/** The default `SESSION_CACHE_LEASE_MS` of gateways and auth: the two must agree. */
+export const SESSION_CACHE_LEASE_MS_DEFAULT = 300;

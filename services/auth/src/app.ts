@@ -25,6 +25,8 @@ export interface AuthDeps {
   config: AuthConfig;
   logger: Logger;
   redis: Redis;
+  /** Hears gateways confirm revocations (`RevocationBarrier`); without it a revocation waits out their cache lease. */
+  subscriber?: Redis;
   pool: Pool;
   keys: KeyRing;
   /** Start-up steps (server.ts: migrations), reported by `/readyz` until done. */

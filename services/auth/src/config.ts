@@ -1,3 +1,4 @@
+import { SESSION_CACHE_LEASE_MS_DEFAULT } from '@gatehouse/contracts';
 import { CommonEnv, commaList, Integer, loadConfig, Port, TrustProxyEnv } from '@gatehouse/runtime';
 import { type Static, Type } from '@sinclair/typebox';
 
@@ -20,6 +21,8 @@ export const ConfigSchema = Type.Object({
   LOGIN_FAILURE_WINDOW_SECONDS: Integer(3600),
   /** Replicas that must confirm a session write (`WAIT`) before it is answered; 0 with a single Redis. */
   REDIS_WAIT_REPLICAS: Integer(0, 0, 10),
+  /** The gateways' `SESSION_CACHE_LEASE_MS`: how long a revocation waits for a gateway that does not confirm it. */
+  SESSION_CACHE_LEASE_MS: Integer(SESSION_CACHE_LEASE_MS_DEFAULT, 50),
   MFA_KEY_FILE: Type.String({ minLength: 1, default: '.gatehouse/keys/mfa-secrets.key' }),
   MFA_GENERATE_KEY: Type.Boolean({ default: false }),
   MFA_ISSUER: Type.String({ minLength: 1, maxLength: 64, default: 'Gatehouse' }),

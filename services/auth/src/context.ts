@@ -22,7 +22,13 @@ export interface AuthContext {
 /** Builds the {@link AuthContext} once per app. */
 export function createAuthContext(deps: AuthDeps): AuthContext {
   const { config } = deps;
-  const redis = createRedisContext(deps.redis, config.REDIS_COMMAND_TIMEOUT_MS, config.REDIS_WAIT_REPLICAS);
+  const redis = createRedisContext(deps.redis, {
+    commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+    waitReplicas: config.REDIS_WAIT_REPLICAS,
+    leaseMs: config.SESSION_CACHE_LEASE_MS,
+    ...(deps.subscriber ? { subscriber: deps.subscriber } : {}),
+    logger: deps.logger,
+  });
   const audience = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
   const verifyToken = createTokenVerifier(deps.keys, audience);
   const now = deps.now ?? Date.now;

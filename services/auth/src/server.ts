@@ -8,12 +8,14 @@ import { migrateAuth } from './migrate.js';
 const config = loadServiceConfig(process.env);
 const logger = createLogger({ service: 'auth', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 const pool = createPool({ url: config.DATABASE_URL, logger, name: 'auth' });
-const redis = createRedis({
+const redisOptions = {
   ...redisTarget(config),
   logger,
   name: 'auth',
   commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
-});
+};
+const redis = createRedis(redisOptions);
+const subscriber = createRedis({ ...redisOptions, role: 'subscriber', purpose: 'revocations' });
 // PostgreSQL is a start-up step, retried after listening (live, not ready until it answers);
 // Redis needs none: the `redis` readiness check waits for it.
 const startup = new Startup({ logger });
@@ -22,7 +24,7 @@ startup.add('postgres migrations', async () => {
   if (applied.length > 0) logger.info({ versions: applied }, 'migrations applied');
 });
 const closeClients = async () => {
-  await closeRedis(redis);
+  await Promise.all([closeRedis(redis), closeRedis(subscriber)]);
   await pool.end();
 };
 
@@ -35,7 +37,7 @@ await runServer({
     });
     logger.info({ kid: keys.kid, published: keys.jwks.keys.length }, 'signing key loaded');
     const secrets = await loadSecretBox(config.MFA_KEY_FILE, { generate: config.MFA_GENERATE_KEY });
-    return await buildApp({ config, logger, redis, pool, keys, startup, secrets, closeClients });
+    return await buildApp({ config, logger, redis, subscriber, pool, keys, startup, secrets, closeClients });
   },
   closeClients,
   logger,

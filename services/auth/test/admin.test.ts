@@ -94,7 +94,7 @@ describe('admin session revocation', () => {
   });
 
   it('publishes with the trace context of the revoking request, as every other auth event does', async () => {
-    const redis = createRedisContext(h.redis, h.config.REDIS_COMMAND_TIMEOUT_MS);
+    const redis = createRedisContext(h.redis, { commandTimeoutMs: h.config.REDIS_COMMAND_TIMEOUT_MS });
     const auditor = await h.addUser({ roles: ['auditor'] });
     const a = await loggedIn(auditor);
     const user = await h.addUser();

@@ -77,7 +77,10 @@ describe('POST /auth/login', () => {
   it('gives the same 401 body for a wrong password, an unknown user and a disabled account', async () => {
     const user = await h.addUser();
     const disabled = await h.addUser();
-    await disableUser({ pool: h.pool, redis: createRedisContext(h.redis, 1000) }, disabled.username);
+    await disableUser(
+      { pool: h.pool, redis: createRedisContext(h.redis, { commandTimeoutMs: 1000 }) },
+      disabled.username,
+    );
     const wrong = await h.login(user.username, 'not-the-password', { ip: '10.0.0.1' });
     const unknown = await h.login('nobody_at_all', 'not-the-password', { ip: '10.0.0.1' });
     const off = await h.login(disabled.username, disabled.password, { ip: '10.0.0.1' });

@@ -83,7 +83,7 @@ describe('Redis stalled or down', () => {
   });
 
   it('refuses a session write that reaches Redis after its deadline', async () => {
-    const ctx = createRedisContext(h.redis, 600);
+    const ctx = createRedisContext(h.redis, { commandTimeoutMs: 600 });
     await ctx.clock.measure(h.redis);
     const sessionId = 'deadline-test-session';
     const write = stalled(1200, () =>

@@ -79,7 +79,10 @@ describe('sessions', () => {
   it('disabling a user revokes all of its sessions with an event', async () => {
     const user = await h.addUser();
     const s = await loggedIn(h, user);
-    const result = await disableUser({ pool: h.pool, redis: createRedisContext(h.redis, 1000) }, user.username);
+    const result = await disableUser(
+      { pool: h.pool, redis: createRedisContext(h.redis, { commandTimeoutMs: 1000 }) },
+      user.username,
+    );
     expect(result.revoked).toBe(1);
     expect(await h.inspect.exists(sessionKey(s.sessionId))).toBe(0);
     expect((await h.events()).at(-1)).toMatchObject({

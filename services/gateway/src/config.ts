@@ -1,3 +1,4 @@
+import { SESSION_CACHE_LEASE_MS_DEFAULT } from '@gatehouse/contracts';
 import { CommonEnv, ConfigError, commaList, Integer, loadConfig, Port, TrustProxyEnv } from '@gatehouse/runtime';
 import { type Static, Type } from '@sinclair/typebox';
 
@@ -30,7 +31,7 @@ export const ConfigSchema = Type.Object({
   BODY_LIMIT_BYTES: Integer(1024 * 1024),
   TOKEN_CACHE_SIZE: Integer(100_000, 0),
   SESSION_CACHE_SIZE: Integer(100_000, 0),
-  SESSION_CACHE_LEASE_MS: Integer(300, 50),
+  SESSION_CACHE_LEASE_MS: Integer(SESSION_CACHE_LEASE_MS_DEFAULT, 50),
   SESSION_HEARTBEAT_MS: Integer(100, 10),
   SESSION_IDLE_TIMEOUT_SECONDS: Integer(0, 0),
   ASSERTION_KEY_FILE: Type.String({ minLength: 1, default: '.gatehouse/keys/gateway-assertion.pem' }),

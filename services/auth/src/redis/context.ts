@@ -1,6 +1,7 @@
-import { GatehouseError } from '@gatehouse/contracts';
-import type { Redis } from '@gatehouse/runtime';
+import { GatehouseError, SESSION_CACHE_LEASE_MS_DEFAULT } from '@gatehouse/contracts';
+import type { Logger, Redis } from '@gatehouse/runtime';
 import { RedisClock } from './clock.js';
+import { RevocationBarrier } from './revocation-barrier.js';
 import { defineScripts, type ScriptName } from './scripts.js';
 
 /** What every Redis-using auth function needs: the client, its scripts and a deadline source. */
@@ -18,6 +19,21 @@ export interface RedisContext {
 
 /** The scripts that create or end sessions: with replicas to wait for, they answer only once replicated. */
 const SESSION_WRITES: ReadonlySet<ScriptName> = new Set(['ghCreateSession', 'ghRevokeSession', 'ghRevokeAll']);
+/** The scripts that end sessions: they answer only once every gateway's cache has let go ({@link RevocationBarrier}). */
+const REVOCATIONS: ReadonlySet<ScriptName> = new Set(['ghRevokeSession', 'ghRevokeAll']);
+
+/** Options of {@link createRedisContext}. */
+export interface RedisContextOptions {
+  /** `REDIS_COMMAND_TIMEOUT_MS`: scripts get half of it as their deadline. */
+  commandTimeoutMs: number;
+  /** `REDIS_WAIT_REPLICAS`; 0 by default. */
+  waitReplicas?: number;
+  /** A subscriber connection that hears gateways confirm revocations; without it a revocation waits out the lease. */
+  subscriber?: Redis;
+  /** `SESSION_CACHE_LEASE_MS`, the gateways' cache lease. */
+  leaseMs?: number;
+  logger?: Logger;
+}
 
 /**
  * Wraps a command client for the auth functions. Script deadlines are half the
@@ -31,8 +47,17 @@ const SESSION_WRITES: ReadonlySet<ScriptName> = new Set(['ghCreateSession', 'ghR
  * asynchronous, and a login or logout answered 200 must survive a failover to
  * a replica. The write itself is not undone here; the callers' retries are
  * idempotent (a logout retried removes nothing twice, publishes nothing twice).
+ *
+ * A revocation then waits for the gateways' caches ({@link RevocationBarrier}).
  */
-export function createRedisContext(redis: Redis, commandTimeoutMs: number, waitReplicas = 0): RedisContext {
+export function createRedisContext(redis: Redis, options: RedisContextOptions): RedisContext {
+  const { commandTimeoutMs, waitReplicas = 0 } = options;
+  const revocations = new RevocationBarrier(
+    redis,
+    options.subscriber,
+    options.leaseMs ?? SESSION_CACHE_LEASE_MS_DEFAULT,
+    options.logger,
+  );
   const clock = new RedisClock().attach(redis);
   const call = defineScripts(redis);
   const budgetMs = Math.floor(commandTimeoutMs / 2);
@@ -52,6 +77,7 @@ export function createRedisContext(redis: Redis, commandTimeoutMs: number, waitR
       const result = await unavailableOnError(() => call(name, keys, [clock.deadline(budgetMs), ...args]));
       if (result === null) throw new GatehouseError('dependency_unavailable', 'The session store is too slow.');
       if (SESSION_WRITES.has(name)) await confirm();
+      if (REVOCATIONS.has(name)) await revocations.wait();
       return result;
     },
   };

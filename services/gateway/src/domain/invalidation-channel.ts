@@ -1,3 +1,4 @@
+import { REVOCATION_BARRIER_CHANNEL } from '@gatehouse/contracts';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
@@ -18,6 +19,11 @@ export async function serverRunId(redis: Redis): Promise<string> {
 export interface InvalidationHandlers {
   /** Keys that changed; `null` means "forget everything" (FLUSHALL, tracking table overflow). */
   onInvalidate(keys: string[] | null): void;
+  /**
+   * A revocation's barrier nonce: every invalidation Redis sent before it has
+   * been handled (one connection delivers in order), so the caller may confirm it.
+   */
+  onBarrier(nonce: string): void;
   /** The subscriber connection is subscribed again under a new client id. */
   onSubscribed(clientId: number): void;
   /** The subscriber connection dropped: invalidations may have been lost. */
@@ -38,9 +44,6 @@ export class InvalidationChannel {
   #pinging = false;
   #clientId: number | undefined;
   #serverId = '';
-  /** The callers waiting for the next PING: one promise they all share. */
-  #next: { promise: Promise<boolean>; resolve: (ok: boolean) => void } | undefined;
-  #syncing = false;
   readonly #timer: NodeJS.Timeout;
 
   constructor(
@@ -48,12 +51,13 @@ export class InvalidationChannel {
     private readonly handlers: InvalidationHandlers,
     private readonly logger: Logger,
     heartbeatMs: number,
-    private readonly syncTimeoutMs: number,
   ) {
     // Subscribing again is our job: the client id must be read before the connection enters subscribe mode.
     subscriber.options.autoResubscribe = false;
-    subscriber.on('messageBuffer', (channel: Buffer, message: Buffer | Buffer[] | null) => {
-      if (channel.toString() !== INVALIDATE_CHANNEL) return;
+    subscriber.on('messageBuffer', (channelName: Buffer, message: Buffer | Buffer[] | null) => {
+      const channel = channelName.toString();
+      if (channel === REVOCATION_BARRIER_CHANNEL && Buffer.isBuffer(message)) handlers.onBarrier(message.toString());
+      if (channel !== INVALIDATE_CHANNEL) return;
       handlers.onInvalidate(
         message === null ? null : (Array.isArray(message) ? message : [message]).map((k) => k.toString()),
       );
@@ -80,34 +84,6 @@ export class InvalidationChannel {
     return this.#serverId;
   }
 
-  /**
-   * Resolves `true` once Redis has answered a PING sent after this call on the
-   * subscriber connection. Redis pushes an invalidation before it answers the
-   * write that caused it, and answers commands on one connection in order, so
-   * every invalidation of a write that completed before this call has then
-   * been handled. Calls made while a PING is out share the next one, so this
-   * costs one round trip per batch of requests, not one per request. `false`
-   * when the connection is lost or does not answer within `syncTimeoutMs`
-   * (and then at once for the callers queued behind that PING), so a caller
-   * waits at most `syncTimeoutMs` here.
-   */
-  sync(): Promise<boolean> {
-    if (this.#clientId === undefined) return Promise.resolve(false);
-    if (this.#next === undefined) {
-      let resolve = (_ok: boolean) => {};
-      const promise = new Promise<boolean>((r) => {
-        resolve = r;
-      });
-      this.#next = { promise, resolve };
-      if (!this.#syncing) {
-        // Wait for the rest of this turn's requests so they share one PING.
-        this.#syncing = true;
-        setImmediate(() => this.#sendSync());
-      }
-    }
-    return this.#next.promise;
-  }
-
   /** Stops the heartbeat; the connection itself is closed by its owner. */
   close(): void {
     clearInterval(this.#timer);
@@ -127,7 +103,7 @@ export class InvalidationChannel {
     try {
       const id = Number(await this.subscriber.client('ID'));
       const serverId = await serverRunId(this.subscriber);
-      await this.subscriber.subscribe(INVALIDATE_CHANNEL);
+      await this.subscriber.subscribe(INVALIDATE_CHANNEL, REVOCATION_BARRIER_CHANNEL);
       if (generation !== this.#generation) return;
       this.#clientId = id;
       this.#serverId = serverId;
@@ -136,41 +112,6 @@ export class InvalidationChannel {
     } catch (err) {
       this.logger.warn({ err }, 'cannot subscribe to redis invalidations');
     }
-  }
-
-  #sendSync(): void {
-    const batch = this.#next;
-    this.#next = undefined;
-    if (batch === undefined) {
-      this.#syncing = false;
-      return;
-    }
-    this.#syncing = true;
-    const generation = this.#generation;
-    const sentAt = Date.now();
-    let settled = false;
-    const settle = (ok: boolean) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (ok) this.#aliveAt = Math.max(this.#aliveAt, sentAt);
-      batch.resolve(ok);
-      // A PING that got no answer means the link is stalled or gone: the callers queued behind it
-      // read Redis now, within their own deadline, instead of waiting out a second PING.
-      if (!ok) this.#failWaiting();
-      this.#sendSync();
-    };
-    const timer = setTimeout(() => settle(false), this.syncTimeoutMs);
-    this.subscriber.ping().then(
-      () => settle(generation === this.#generation),
-      () => settle(false),
-    );
-  }
-
-  #failWaiting(): void {
-    const waiting = this.#next;
-    this.#next = undefined;
-    waiting?.resolve(false);
   }
 
   #ping(): void {

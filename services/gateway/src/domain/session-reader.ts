@@ -1,5 +1,6 @@
 import {
   isIdle,
+  REVOCATION_ACK_CHANNEL,
   SESSION_LAST_SEEN_FIELD,
   sessionKey,
   TOUCH_SESSION_LUA,
@@ -26,7 +27,7 @@ export interface SessionReaderOptions {
   heartbeatMs: number;
   /** `SESSION_IDLE_TIMEOUT_SECONDS` (as auth's); 0 = off. */
   idleTimeoutSeconds: number;
-  /** Where the idle timeout's last-use stamp is rewritten (never the tracked reader). */
+  /** Where the idle timeout's last-use stamp is rewritten and barriers are confirmed (never the tracked reader). */
   writer: Redis;
   now?: () => number;
 }
@@ -46,11 +47,13 @@ type Toucher = Redis & {
  * heartbeat lease lapses; tracking is turned on only when both connections
  * are on the same server (a redirect to the same client id on another server
  * would send the invalidations to a stranger); every hit is checked against
- * the session's own `expiresAt`; and a hit is served only after a PING sent
- * after the request arrived has been answered on the invalidation connection
- * (see {@link InvalidationChannel.sync}), so a logout that completed before the
- * request was sent is always seen. Whenever any of that is in doubt the
- * session is read from Redis, and a Redis failure is a 503, never a pass.
+ * the session's own `expiresAt`. A logout is seen by the very next request
+ * because auth answers it only once every replica has confirmed the
+ * revocation barrier that follows its invalidation on the subscriber
+ * connection, or once the lease of a replica that stays silent has lapsed
+ * (`REVOCATION_BARRIER_CHANNEL`); a hit costs no Redis command. Whenever any
+ * of that is in doubt the session is read from Redis, and a Redis failure is
+ * a 503, never a pass.
  */
 export class SessionReader {
   readonly #cache: LRUCache<string, SessionRecord> | undefined;
@@ -75,12 +78,12 @@ export class SessionReader {
       options.subscriber,
       {
         onInvalidate: (keys) => this.#invalidate(keys),
+        onBarrier: (nonce) => this.#confirm(nonce),
         onSubscribed: (id) => void this.#enableTracking(id),
         onLost: () => this.#disable('invalidation connection lost'),
       },
       options.logger,
       options.heartbeatMs,
-      options.leaseMs,
     );
     options.reader.on('close', () => this.#disable('reader connection lost'));
     options.reader.on('ready', () => {
@@ -91,24 +94,22 @@ export class SessionReader {
 
   /** Whether hits may currently be served from the local cache. */
   get isCaching(): boolean {
-    return this.#tracking && this.#now() - (this.#channel?.aliveAt ?? 0) <= this.options.leaseMs;
+    return this.#tracking && this.#now() - (this.#channel?.aliveAt ?? 0) < this.options.leaseMs;
   }
 
   /**
    * The session, or `null` when it does not exist (logged out, revoked, expired).
    * `budgetMs` is what is left of the request's one Redis deadline
-   * (`REDIS_COMMAND_TIMEOUT_MS` from its arrival): the read barrier and the
-   * Redis read together never take longer, then it is a 503.
+   * (`REDIS_COMMAND_TIMEOUT_MS` from its arrival): the Redis read never takes
+   * longer, then it is a 503.
    */
   async get(sessionId: string, budgetMs = Number.POSITIVE_INFINITY): Promise<SessionRecord | null> {
     const deadline = this.#now() + budgetMs;
     const caching = this.#tracking && this.#leaseHolds();
-    if (caching && this.#cache?.has(sessionId) && (await this.#channel?.sync())) {
-      // The barrier has handled every invalidation of writes made before this request: a logout
-      // that answered before the request was sent has removed the entry by now.
-      const hit = this.#cache.get(sessionId);
-      if (hit !== undefined) return hit.expiresAtMs > this.#now() ? this.#used(sessionId, hit) : null;
-    }
+    // A logout answers only once this replica has confirmed its barrier (or its lease has lapsed), and
+    // the invalidation arrives before the barrier: a session revoked before the request was sent is gone.
+    const hit = caching ? this.#cache?.get(sessionId) : undefined;
+    if (hit !== undefined) return hit.expiresAtMs > this.#now() ? this.#used(sessionId, hit) : null;
     const epoch = this.#epoch;
     const inflight = this.#inflight.get(sessionId) ?? { readers: 0, version: 0 };
     this.#inflight.set(sessionId, inflight);
@@ -178,7 +179,7 @@ export class SessionReader {
   }
 
   #leaseHolds(): boolean {
-    if (this.#now() - (this.#channel?.aliveAt ?? 0) <= this.options.leaseMs) return true;
+    if (this.#now() - (this.#channel?.aliveAt ?? 0) < this.options.leaseMs) return true;
     if (this.#cache !== undefined && this.#cache.size > 0) this.#flush();
     return false;
   }
@@ -195,6 +196,13 @@ export class SessionReader {
       const inflight = this.#inflight.get(sessionId);
       if (inflight !== undefined) inflight.version += 1;
     }
+  }
+
+  /** Tells the revoker this replica has applied every invalidation sent before its barrier. */
+  #confirm(nonce: string): void {
+    this.options.writer
+      .publish(REVOCATION_ACK_CHANNEL, nonce)
+      .catch((err: unknown) => this.options.logger.warn({ err }, 'cannot confirm a revocation barrier'));
   }
 
   #flush(): void {
