@@ -6,7 +6,7 @@ import { bearer, type Stack, startStack } from '../../../test/support/stack.js';
 // One Redis deadline per request (REDIS_COMMAND_TIMEOUT_MS from its arrival) on every route:
 // a stalled Redis answers 503 within it, never the sum of each step's own timeout (the old code
 // took twice the timeout: the rate limiter's auto-pipelined batch waited behind the stalled one;
-// the read barrier and the session read each waited in turn). The time is the gateway's own, from
+// a per-request read barrier and the session read each waited in turn). The time is the gateway's own, from
 // its request-duration histogram: the client's clock also counts waiting to be scheduled. The
 // goal is the timeout + 100 ms (met on the dev machine, docs/performance.md); on a loaded 2-core
 // machine the event loop itself lags by more (over 500 ms at a load average of 30), so the test
@@ -87,7 +87,7 @@ describe('one Redis deadline per request', () => {
     it(`answers 503 within one REDIS_COMMAND_TIMEOUT_MS, not two in turn, on every route while Redis is stopped (rate limiter ${mode})`, async () => {
       const gateway = mode === 'local' ? local : strict;
       await waitFor(() => tracking(gateway), 10_000, 'session tracking');
-      // Warm: the token verified and the session cached (so the read barrier is in the path too).
+      // Warm: the token verified and the session cached (so the lease's cut-over is in the path too).
       for (const route of routes) {
         await waitFor(async () => (await send(gateway, route)).status === 200, 10_000, `${route.path} warm`);
       }
