@@ -212,7 +212,7 @@ async function main() {
     LABELS.set(String(process.pid), 'bench (load generator, argon2 baseline)');
     LABELS.set(String(auth.child.pid), 'auth (HTTP, argon2 threads)');
     LABELS.set(String(authWait.child.pid), 'auth with WAIT');
-    // The rates take turns, --rounds times; each is the median of its rounds (this machine's speed drifts).
+    // The cases take turns, --rounds times; each is the median of its rounds (this machine's speed drifts).
     const loginRounds: Rate[] = [];
     const argonRounds: Rate[] = [];
     const argonPoolRounds: Rate[] = [];
@@ -229,12 +229,12 @@ async function main() {
     const perCpu = {
       ...median(argonRounds),
       rounds: argonRounds.map((r) => r.rate),
-      atOnce: `${availableParallelism()} at once (one per CPU)`,
+      atOnce: `${availableParallelism()} at once, one per CPU`,
     };
     const libuv = {
       ...median(argonPoolRounds),
       rounds: argonPoolRounds.map((r) => r.rate),
-      atOnce: '4 at once (libuv pool)',
+      atOnce: "4 at once, libuv's pool",
     };
     // The baseline is raw argon2 at its best, whichever way that is on this machine.
     const argon = perCpu.rate >= libuv.rate ? perCpu : libuv;
@@ -302,9 +302,11 @@ async function writeSection(table: string, details: string[], m: ReturnType<type
   const section = `## Login
 
 Command: \`npm run bench:login\` (bench/login.ts: private redis-server, fresh
-PostgreSQL database, auth as a child process, load from autocannon; the two
-rates take turns ${ROUNDS} times, ${SECONDS} s each after a 2 s warm-up, and
-the medians are shown; ${fmt(SESSIONS)} sessions for the memory figures).
+PostgreSQL database, auth as a child process, load from autocannon; the
+logins, the raw verifications (twice: one per CPU at once, as auth runs them,
+and four at once, libuv's pool; the better is the baseline) and the logins
+with WAIT take turns ${ROUNDS} times, ${SECONDS} s each after a 2 s warm-up,
+and the medians are shown; ${fmt(SESSIONS)} sessions for the memory figures).
 A replica follows the bench's Redis throughout; the WAIT rows are a second auth
 process with \`REDIS_WAIT_REPLICAS=1\`, taking turns with the others: each
 session write then waits for the replica's acknowledgement (one more round
@@ -316,14 +318,15 @@ ${table}
 
 ${details.join('\n')}
 
-The argon2id verification (m=19456 KiB, t=2, p=1, on libuv's thread pool) is
-the physical limit of a login. Everything else a login costs is in the CPU
-lines above: the auth process' main thread (HTTP, one indexed SELECT, two Lua
-scripts, an Ed25519 signature) 0.75–1 ms, Redis and PostgreSQL about 0.2 ms
-each, the load generator about 0.2 ms. On these two vCPUs, which behave as one
-core's two hyperthreads, that work runs beside the argon2 threads and slows
-them, so the ratio moves between runs and between machines (the summary at
-the top of this page gives the range seen).
+The argon2id verification (m=19456 KiB, t=2, p=1, on libuv's thread pool, at
+most one per CPU at once: \`ARGON2_CONCURRENCY\`) is the physical limit of a
+login. Everything else a login costs is in the CPU lines above: the auth
+process' main thread (HTTP, one indexed SELECT, two Lua scripts, an Ed25519
+signature, the event), Redis (the bench's primary and its replica), PostgreSQL
+and the load generator. On these two vCPUs, which behave as one core's two
+hyperthreads, that work runs beside the argon2 threads and slows them, so the
+ratio moves between runs and between machines (the summary at the top of this
+page gives the range seen).
 
 A session hash keeps every value under 64 bytes (the user agent is a 16-hex
 digest), so it stays in Redis' listpack encoding, and its fields carry the
