@@ -189,14 +189,16 @@ async function main() {
     mkdtemp(join(tmpdir(), 'gatehouse-bench-')),
   ]);
   const replica = await startRedis(['--replicaof', '127.0.0.1', String(redis.port)]);
+  // Every auth started, stopped on the way out too: one that failed to start must not orphan the other.
+  const started: { kill(): Promise<unknown> }[] = [];
   try {
     const pool = createPool({ url: db.url, logger, name: 'bench' });
     await migrateAuth(pool);
     const password = 'bench-password-0123';
     await createUser({ pool }, { username: 'bench', password, roles: ['user'] });
     await pool.end();
-    const startAuth = (waitReplicas: string) =>
-      startAuthProcess({
+    const startAuth = async (waitReplicas: string) => {
+      const service = await startAuthProcess({
         databaseUrl: db.url,
         redisUrl: redis.url,
         keyFile: join(dir, 'signing.pem'),
@@ -207,6 +209,9 @@ async function main() {
           REDIS_WAIT_REPLICAS: waitReplicas,
         },
       });
+      started.push(service);
+      return service;
+    };
     const auth = await startAuth('0');
     const authWait = await startAuth('1');
     LABELS.set(String(process.pid), 'bench (load generator, argon2 baseline)');
@@ -243,6 +248,7 @@ async function main() {
     const memory = await sessionMemory(redis.url);
     report({ logins, argon, other, waited, memory, m: machine() });
   } finally {
+    await Promise.all(started.map((service) => service.kill()));
     await Promise.all([replica.stop(), redis.stop(), db.drop(), rm(dir, { recursive: true, force: true })]);
   }
 }
