@@ -11,7 +11,7 @@ import type { AuthConfig } from './config.js';
 import { createAuthContext } from './context.js';
 import type { KeyRing } from './domain/keys.js';
 import type { SecretBox } from './domain/mfa/secret-box.js';
-import { warmDummyHash } from './domain/passwords.js';
+import { setArgon2Concurrency, warmDummyHash } from './domain/passwords.js';
 import metrics from './plugins/metrics.js';
 import adminRoutes from './routes/admin/index.js';
 import jwksRoutes from './routes/jwks/index.js';
@@ -50,6 +50,7 @@ export interface AuthDeps {
  * ```
  */
 export async function buildApp(deps: AuthDeps) {
+  setArgon2Concurrency(deps.config.ARGON2_CONCURRENCY);
   const ctx = createAuthContext(deps);
   const app = createBaseApp({
     logger: deps.logger,

@@ -19,6 +19,8 @@ export const ConfigSchema = Type.Object({
   LOGIN_MAX_ATTEMPTS_PER_IP: Integer(50),
   LOGIN_MAX_FAILURES: Integer(100),
   LOGIN_FAILURE_WINDOW_SECONDS: Integer(3600),
+  /** argon2 computations at once (the rest wait in line); 0 = one per CPU (`os.availableParallelism()`). */
+  ARGON2_CONCURRENCY: Integer(0, 0, 64),
   /** Replicas that must confirm a session write (`WAIT`) before it is answered; 0 with a single Redis. */
   REDIS_WAIT_REPLICAS: Integer(0, 0, 10),
   /** The gateways' `SESSION_CACHE_LEASE_MS`: how long a revocation waits for a gateway that does not confirm it. */

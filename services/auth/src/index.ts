@@ -8,7 +8,7 @@ export { loadKeyRing } from './domain/keys.js';
 export { resetUserFactors, showUserFactors } from './domain/mfa/manage.js';
 
 export { createSecretBox } from './domain/mfa/secret-box.js';
-export { hashPassword, verifyPassword } from './domain/passwords.js';
+export { hashPassword, setArgon2Concurrency, verifyPassword } from './domain/passwords.js';
 export type { StoredSession } from './domain/sessions.js';
 export {
   ADMIN_REVOKED,

@@ -8,8 +8,7 @@ import {
 } from '@gatehouse/contracts';
 import type { Pool } from '@gatehouse/runtime';
 import { type RedisContext, unavailableOnError } from '../redis/context.js';
-import { summariseFactors } from '../repositories/mfa.repository.js';
-import { findUserByUsername, type UserRecord } from '../repositories/users.repository.js';
+import { findLoginUser, type UserRecord } from '../repositories/users.repository.js';
 import { abandonSession } from './abandon.js';
 import type { ClientInfo } from './client.js';
 import type { KeyRing } from './keys.js';
@@ -48,7 +47,7 @@ const INVALID = 'The username or password is incorrect.';
 export async function login(deps: LoginDeps, body: LoginBody, client: ClientInfo): Promise<LoginResult> {
   const username = canonicalUsername(body.username);
   await checkLoginRate(deps.redis, deps.limits, username, client);
-  const user = await unavailableOnError(() => findUserByUsername(deps.pool, username));
+  const user = await unavailableOnError(() => findLoginUser(deps.pool, username));
   const matches = await verifyPassword(user?.passwordHash ?? null, body.password);
   if (!user || !matches || user.disabled) {
     const reason = user && matches ? 'account_disabled' : 'invalid_credentials';
@@ -60,7 +59,7 @@ export async function login(deps: LoginDeps, body: LoginBody, client: ClientInfo
     });
     throw new GatehouseError('invalid_credentials', INVALID);
   }
-  const factors = await unavailableOnError(() => summariseFactors(deps.pool, user.id));
+  const { factors } = user;
   if (!factors.totp && factors.passkeys === 0) return await startSession(deps, user, client, ['pwd']);
   const methods: MfaMethod[] = [];
   if (factors.totp) methods.push('totp');

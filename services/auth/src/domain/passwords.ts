@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { type Algorithm, hash, verify } from '@node-rs/argon2';
+import { Turns } from './turns.js';
 
 /** argon2id with the OWASP minimum parameters: 19 MiB of memory, 2 passes, 1 lane. */
 const ARGON2_OPTIONS = {
@@ -8,6 +10,19 @@ const ARGON2_OPTIONS = {
   timeCost: 2,
   parallelism: 1,
 } as const;
+
+const argon2Turns = new Turns(availableParallelism());
+
+/**
+ * Sets how many argon2 computations run at once (`ARGON2_CONCURRENCY`; 0, the
+ * default, means one per CPU); the others wait their turn. libuv runs them on
+ * its thread pool (4 threads): on 2 vCPUs, 4 verifications at once cost
+ * more CPU each than 2 at once, and the pool's other jobs (the token's
+ * signature, file and DNS work) queued behind them (docs/performance.md#login).
+ */
+export function setArgon2Concurrency(concurrency: number): void {
+  argon2Turns.resize(concurrency > 0 ? concurrency : availableParallelism());
+}
 
 /**
  * Hashes a password with argon2id ({@link ARGON2_OPTIONS}); the result is a
@@ -19,7 +34,7 @@ const ARGON2_OPTIONS = {
  * ```
  */
 export async function hashPassword(password: string): Promise<string> {
-  return await hash(password, ARGON2_OPTIONS);
+  return await argon2Turns.run(() => hash(password, ARGON2_OPTIONS));
 }
 
 let dummyHash: Promise<string> | undefined;
@@ -33,12 +48,13 @@ export function warmDummyHash(): Promise<string> {
 /**
  * Verifies `password` against `passwordHash`; with no hash (unknown user) it
  * verifies against a dummy hash with the same parameters and returns false,
- * so both cases cost the same time.
+ * so both cases cost the same time (and wait in the same line).
  */
 export async function verifyPassword(passwordHash: string | null, password: string): Promise<boolean> {
   if (passwordHash === null) {
-    await verify(await warmDummyHash(), password).catch(() => false);
+    const dummy = await warmDummyHash();
+    await argon2Turns.run(() => verify(dummy, password)).catch(() => false);
     return false;
   }
-  return await verify(passwordHash, password).catch(() => false);
+  return await argon2Turns.run(() => verify(passwordHash, password)).catch(() => false);
 }

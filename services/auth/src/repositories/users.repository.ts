@@ -1,5 +1,6 @@
 import { canonicalUsername } from '@gatehouse/contracts';
 import type { Pool } from '@gatehouse/runtime';
+import type { FactorSummary } from './mfa.repository.js';
 
 /** A row of the `users` table. */
 export interface UserRecord {
@@ -43,6 +44,35 @@ export async function findUserByUsername(pool: Pool, username: string): Promise<
     canonicalUsername(username),
   ]);
   return rows[0] ? toRecord(rows[0]) : null;
+}
+
+/** A user as a login needs it: the row and a summary of its second factors. */
+export interface LoginUserRecord extends UserRecord {
+  factors: FactorSummary;
+}
+
+/**
+ * Finds a user by any spelling of its name, with its second factors counted
+ * in the same statement: a login's one round trip to PostgreSQL (a second
+ * statement for the factors cost PostgreSQL and auth's main thread CPU on
+ * every login, docs/performance.md#login). The factors are used only once
+ * the password has matched.
+ */
+export async function findLoginUser(pool: Pool, username: string): Promise<LoginUserRecord | null> {
+  const { rows } = await pool.query<UserRow & { totp: boolean; passkeys: number; recovery: number }>(
+    `SELECT ${COLUMNS},
+       EXISTS (SELECT 1 FROM mfa_totp t WHERE t.user_id = u.id AND t.confirmed_at IS NOT NULL) AS totp,
+       (SELECT count(*)::int FROM mfa_passkeys p WHERE p.user_id = u.id) AS passkeys,
+       (SELECT count(*)::int FROM mfa_recovery_codes r WHERE r.user_id = u.id AND r.used_at IS NULL) AS recovery
+     FROM users u WHERE username = $1`,
+    [canonicalUsername(username)],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    ...toRecord(row),
+    factors: { totp: row.totp, passkeys: row.passkeys, recoveryCodesRemaining: row.recovery },
+  };
 }
 
 /** Inserts a user under an already canonical name; returns null when the name is taken. */
