@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { type Algorithm, hash, verify } from '@node-rs/argon2';
-import { Turns } from './turns.js';
+import pLimit from 'p-limit';
 
 /** argon2id with the OWASP minimum parameters: 19 MiB of memory, 2 passes, 1 lane. */
 const ARGON2_OPTIONS = {
@@ -11,7 +11,8 @@ const ARGON2_OPTIONS = {
   parallelism: 1,
 } as const;
 
-const argon2Turns = new Turns(availableParallelism());
+/** The argon2 computations' line: at most this many at once, the rest in arrival order. */
+const argon2Turns = pLimit(availableParallelism());
 
 /**
  * Sets how many argon2 computations run at once (`ARGON2_CONCURRENCY`; 0, the
@@ -21,7 +22,7 @@ const argon2Turns = new Turns(availableParallelism());
  * signature, file and DNS work) queued behind them (docs/performance.md#login).
  */
 export function setArgon2Concurrency(concurrency: number): void {
-  argon2Turns.resize(concurrency > 0 ? concurrency : availableParallelism());
+  argon2Turns.concurrency = concurrency > 0 ? concurrency : availableParallelism();
 }
 
 /**
@@ -34,7 +35,7 @@ export function setArgon2Concurrency(concurrency: number): void {
  * ```
  */
 export async function hashPassword(password: string): Promise<string> {
-  return await argon2Turns.run(() => hash(password, ARGON2_OPTIONS));
+  return await argon2Turns(() => hash(password, ARGON2_OPTIONS));
 }
 
 let dummyHash: Promise<string> | undefined;
@@ -53,8 +54,8 @@ export function warmDummyHash(): Promise<string> {
 export async function verifyPassword(passwordHash: string | null, password: string): Promise<boolean> {
   if (passwordHash === null) {
     const dummy = await warmDummyHash();
-    await argon2Turns.run(() => verify(dummy, password)).catch(() => false);
+    await argon2Turns(() => verify(dummy, password)).catch(() => false);
     return false;
   }
-  return await argon2Turns.run(() => verify(passwordHash, password)).catch(() => false);
+  return await argon2Turns(() => verify(passwordHash, password)).catch(() => false);
 }
