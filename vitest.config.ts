@@ -10,6 +10,8 @@ export default defineConfig({
       'test/**/*.test.ts',
       'deploy/**/*.test.ts',
     ],
+    // tsc -b, then the services the tests start run from dist/ (test/support/global-setup.ts).
+    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
