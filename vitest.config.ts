@@ -10,7 +10,7 @@ const INCLUDE = [
 /**
  * Files that run alone, one after another, once the others are done: those
  * that start the services as child processes (CPU-heavy start-ups, process
- * kills), stop or cut Redis or PostgreSQL, assert how long something took,
+ * kills; run-manifests starts every deploy's containers), stop or cut Redis or PostgreSQL, assert how long something took,
  * fuzz for a fixed number of runs, or rebuild a dist/ that other files run.
  * A new file is parallel unless it is listed here or matches a pattern.
  */
@@ -22,6 +22,7 @@ const ALONE = [
   'services/gateway/test/*.test.ts',
   'services/*/test/**/*{barrier,revocation,session-cache}*.test.ts',
   'test/e2e/**/*.test.ts',
+  'deploy/test/run-manifests.test.ts',
   'test/fuzz/**/*.test.ts',
 ];
 
