@@ -1,14 +1,13 @@
 import { REVOCATION_ACK_CHANNEL, REVOCATION_BARRIER_CHANNEL } from '@gatehouse/contracts';
-import { closeRedis, createRedis, type Redis, waitForRedis } from '@gatehouse/runtime';
+import { closeRedis, createLogger, createRedis, type Redis, waitForRedis } from '@gatehouse/runtime';
 import { startRedis, type TestRedis } from '@gatehouse/runtime/testing';
-import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RevocationBarrier } from '../src/redis/revocation-barrier.js';
 
 // The revoking side of guarantee 5, against a real redis-server: stand-in
 // gateways subscribe to the barrier channel as the gateway's invalidation
 // connection does, and echo (or not) on the ack channel.
-const logger = pino({ level: 'silent' });
+const logger = createLogger({ service: 'test', level: 'silent', format: 'json' });
 let server: TestRedis;
 let clients: Redis[] = [];
 const connect = async (role: 'command' | 'subscriber' = 'command') => {
