@@ -49,7 +49,8 @@ export default fp(
     app.decorateRequest('identity', null);
     app.addHook('onRequest', (request, _reply, done) => {
       const headers = request.raw.headers;
-      for (const name of STRIPPED) delete headers[name];
+      // Only the names a client sent: deleting an absent one still cost ~30 ns each (docs/performance.md).
+      for (const name of STRIPPED) if (headers[name] !== undefined) delete headers[name];
       done();
     });
     app.decorate('requireIdentity', (role?: string) => async (request: FastifyRequest, reply: FastifyReply) => {
