@@ -2,13 +2,12 @@
  * The steady-rate phase of bench/gateway.ts: (b) the plain proxy and (c) the gateway in turn at
  * BENCH_RATE requests/s, measured from the client and, through bench/gateway-probe.mjs, inside
  * the proxy under test (its own time per request without the upstream's, event-loop delay, GC
- * pauses, stalls). For the phase only, with BENCH_PIN=1 (the default on 2 or more CPUs) the
- * proxy under test and Redis run on the last CPU and everything else on the others, and with
- * BENCH_NICE (-10 as root, else 0) the load generator, upstream, proxies and Redis get that nice
- * value, so the machine's other work delays them less.
+ * pauses, stalls). With BENCH_PIN=1 the proxy under test and Redis run on the last CPU and the
+ * bench's other processes on the others, for the phase only (off by default: on the shared 2-vCPU
+ * VM it did not steady the baseline's p99; docs/performance.md).
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { Agent, get } from 'node:http';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -54,18 +53,6 @@ function percentile(sorted: number[], p: number): number {
 /** Pins every thread of each process to `cpuList` (taskset syntax, e.g. "1" or "0-1"). */
 function pin(cpuList: string, pids: number[]): void {
   for (const pid of pids) spawnSync('taskset', ['-a', '-p', '-c', cpuList, String(pid)], { stdio: 'ignore' });
-}
-
-/** Sets the nice value of every thread of each process (Linux applies it per thread). */
-function renice(nice: number, pids: number[]): void {
-  const threads = pids.flatMap((pid) => {
-    try {
-      return readdirSync(`/proc/${pid}/task`);
-    } catch {
-      return [];
-    }
-  });
-  if (threads.length > 0) spawnSync('renice', ['-n', String(nice), '-p', ...threads], { stdio: 'ignore' });
 }
 
 /**
@@ -149,7 +136,6 @@ export interface SteadyTargets {
   c: { url: string; pid: number };
   redis: Redis;
   redisCommands(redis: Redis): Promise<number>;
-  upstream: number;
   /** Every other process of the bench (load generator aside): upstream, auth, helpers, nginx. */
   others: number[];
   probeDir: string;
@@ -164,8 +150,7 @@ export async function steadyPhase(t: SteadyTargets, tokens: string[]): Promise<v
   const rate = Number(process.env.BENCH_RATE ?? 1000);
   const seconds = Number(process.env.BENCH_STEADY_SECONDS ?? 30);
   const rounds = Number(process.env.BENCH_STEADY_ROUNDS ?? 1);
-  const pinned = (process.env.BENCH_PIN ?? (cpus().length >= 2 ? '1' : '0')) === '1';
-  const nice = Number(process.env.BENCH_NICE ?? (process.getuid?.() === 0 ? -10 : 0));
+  const pinned = process.env.BENCH_PIN === '1' && cpus().length >= 2;
   if (rate <= 0 || rounds <= 0) return;
   const redisPid = Number(/process_id:(\d+)/.exec(await t.redis.info('server'))?.[1]);
   const last = cpus().length - 1;
@@ -175,8 +160,6 @@ export async function steadyPhase(t: SteadyTargets, tokens: string[]): Promise<v
     pin(last === 1 ? '0' : `0-${last - 1}`, [process.pid, ...t.others]);
     pin(String(last), [t.b.pid, t.c.pid, redisPid]);
   }
-  const measured = [process.pid, t.upstream, t.b.pid, t.c.pid, redisPid];
-  if (nice !== 0) renice(nice, measured);
   const ms = (n: number) => n.toFixed(2);
   const rows: { name: string; client: { p50: number; p99: number }; probe: Probe; redis: number }[] = [];
   try {
@@ -202,11 +185,10 @@ export async function steadyPhase(t: SteadyTargets, tokens: string[]): Promise<v
     }
   } finally {
     if (pinned) pin(all, everyPid);
-    if (nice !== 0) renice(0, measured);
   }
-  const range = (name: string, pick: (r: (typeof rows)[number]) => number) => {
+  const range = (name: string, pick: (r: (typeof rows)[number]) => number, digits = 2) => {
     const v = rows.filter((r) => r.name === name).map(pick);
-    return `${ms(Math.min(...v))}…${ms(Math.max(...v))}`;
+    return `${Math.min(...v).toFixed(digits)}…${Math.max(...v).toFixed(digits)}`;
   };
   const added = rows
     .filter((r) => r.name === 'c')
@@ -215,12 +197,12 @@ export async function steadyPhase(t: SteadyTargets, tokens: string[]): Promise<v
       return `${ms(c.client.p50 - b.client.p50)}/${ms(c.client.p99 - b.client.p99)}`;
     });
   console.log(
-    `at a steady ${rate} req/s, ${rounds} × ${seconds} s each, CPUs ${pinned ? `pinned (proxy under test + Redis on CPU ${last})` : 'not pinned'}, nice ${nice} for the measured processes; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}:`,
+    `at a steady ${rate} req/s, ${rounds} × ${seconds} s each, CPUs ${pinned ? `pinned (proxy under test + Redis on CPU ${last})` : 'not pinned'}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}:`,
   );
   console.log(
     `  client p99 (b) ${range('b', (r) => r.client.p99)} ms, (c) ${range('c', (r) => r.client.p99)} ms; added p50/p99 per round: ${added.join(', ')} ms (target p99 ≤ 1)`,
   );
   console.log(
-    `  inside the proxy p99 (b) ${range('b', (r) => r.probe.insideMs.p99)} ms, (c) ${range('c', (r) => r.probe.insideMs.p99)} ms; max (c) ${range('c', (r) => r.probe.insideMs.max)} ms; event-loop delay max (c) ${range('c', (r) => r.probe.eventLoopDelayMs.max)} ms; GC pause max (c) ${range('c', (r) => r.probe.gc.pauseMs.max)} ms; stalls ≥ 1 ms (c) ${range('c', (r) => r.probe.stalls.count)}; Redis commands per request (c) ${range('c', (r) => r.redis)} (target ≤ 0.05)`,
+    `  inside the proxy p99 (b) ${range('b', (r) => r.probe.insideMs.p99)} ms, (c) ${range('c', (r) => r.probe.insideMs.p99)} ms; max (c) ${range('c', (r) => r.probe.insideMs.max)} ms; event-loop delay max (c) ${range('c', (r) => r.probe.eventLoopDelayMs.max)} ms; GC pause max (c) ${range('c', (r) => r.probe.gc.pauseMs.max)} ms; stalls ≥ 1 ms (c) ${range('c', (r) => r.probe.stalls.count, 0)}; Redis commands per request (c) ${range('c', (r) => r.redis, 3)} (target ≤ 0.05)`,
   );
 }

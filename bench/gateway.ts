@@ -14,7 +14,7 @@
  * Then (b) and (c) again at a steady BENCH_RATE (1,000) requests/s for BENCH_STEADY_SECONDS (30),
  * where nothing queues, BENCH_STEADY_ROUNDS (1) times in turn: the latency the gateway adds (target
  * p99 ≤ 1 ms) from the client, and inside each proxy (bench/gateway-steady.ts: its own time per
- * request, event-loop delay, GC pauses and stalls; CPUs pinned unless BENCH_PIN=0). BENCH_CASES (abcdefg) picks cases, e.g. BENCH_CASES=bc BENCH_LOGOUTS=0 to profile the
+ * request, event-loop delay, GC pauses and stalls; BENCH_PIN=1 pins CPUs). BENCH_CASES (abcdefg) picks cases, e.g. BENCH_CASES=bc BENCH_LOGOUTS=0 to profile the
  * gateway against its baseline alone.
  */
 import { spawn } from 'node:child_process';
@@ -384,7 +384,6 @@ async function main(): Promise<void> {
           c: { url: gatewayA.url, pid: gatewayPid },
           redis: stats,
           redisCommands,
-          upstream: upstream.pid,
           others: [upstream.pid, undiciProxy.pid, hello.pid, auth.child.pid ?? 0, gatewayB.child.pid ?? 0, nginx.pid],
           probeDir,
         },
