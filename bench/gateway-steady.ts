@@ -194,13 +194,14 @@ export async function steadyPhase(t: SteadyTargets, tokens: string[]): Promise<v
     .filter((r) => r.name === 'c')
     .map((c, i) => {
       const b = rows.filter((r) => r.name === 'b')[i] as (typeof rows)[number];
-      return `${ms(c.client.p50 - b.client.p50)}/${ms(c.client.p99 - b.client.p99)}`;
+      const inside = `${ms(c.probe.insideMs.p50 - b.probe.insideMs.p50)}/${ms(c.probe.insideMs.p99 - b.probe.insideMs.p99)}`;
+      return `${ms(c.client.p50 - b.client.p50)}/${ms(c.client.p99 - b.client.p99)} (inside ${inside})`;
     });
   console.log(
     `at a steady ${rate} req/s, ${rounds} × ${seconds} s each, CPUs ${pinned ? `pinned (proxy under test + Redis on CPU ${last})` : 'not pinned'}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}:`,
   );
   console.log(
-    `  client p99 (b) ${range('b', (r) => r.client.p99)} ms, (c) ${range('c', (r) => r.client.p99)} ms; added p50/p99 per round: ${added.join(', ')} ms (target p99 ≤ 1)`,
+    `  client p99 (b) ${range('b', (r) => r.client.p99)} ms, (c) ${range('c', (r) => r.client.p99)} ms; added p50/p99 per round, client (and inside the proxy): ${added.join(', ')} ms (target p99 ≤ 1)`,
   );
   console.log(
     `  inside the proxy p99 (b) ${range('b', (r) => r.probe.insideMs.p99)} ms, (c) ${range('c', (r) => r.probe.insideMs.p99)} ms; max (c) ${range('c', (r) => r.probe.insideMs.max)} ms; event-loop delay max (c) ${range('c', (r) => r.probe.eventLoopDelayMs.max)} ms; GC pause max (c) ${range('c', (r) => r.probe.gc.pauseMs.max)} ms; stalls ≥ 1 ms (c) ${range('c', (r) => r.probe.stalls.count, 0)}; Redis commands per request (c) ${range('c', (r) => r.redis, 3)} (target ≤ 0.05)`,
