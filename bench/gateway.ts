@@ -12,15 +12,15 @@
  * INFO commandstats around each case). BENCH_ROUNDS (1) runs the cases in
  * turn that many times and reports each figure's median: this machine's speed drifts.
  * Then (b) and (c) again at a steady BENCH_RATE (1,000) requests/s for BENCH_STEADY_SECONDS (30),
- * where nothing queues: the latency the gateway itself adds (target p99 ≤ 1 ms), and its Redis
- * commands per request. BENCH_CASES (abcdefg) picks cases, e.g. BENCH_CASES=bc BENCH_LOGOUTS=0 to profile the
+ * where nothing queues, BENCH_STEADY_ROUNDS (1) times in turn: the latency the gateway adds (target
+ * p99 ≤ 1 ms) from the client, and inside each proxy (bench/gateway-steady.ts: its own time per
+ * request, event-loop delay, GC pauses and stalls; BENCH_PIN=1 pins CPUs). BENCH_CASES (abcdefg) picks cases, e.g. BENCH_CASES=bc BENCH_LOGOUTS=0 to profile the
  * gateway against its baseline alone.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { Agent, get } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createUser } from '@gatehouse/auth';
@@ -36,6 +36,7 @@ import {
 } from '@gatehouse/runtime/testing';
 import autocannon from 'autocannon';
 import { authRequestDirectives, httpFiles, startNginx } from '../services/gateway/test/support/nginx.js';
+import { probeEnv, steadyPhase } from './gateway-steady.js';
 
 const CASES = process.env.BENCH_CASES ?? 'abcdefgh';
 const mode = process.argv[2];
@@ -80,10 +81,14 @@ async function serve(kind: string, port: number, target?: string): Promise<void>
   process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
 }
 
-async function helper(kind: string, target?: string): Promise<{ url: string; pid: number; stop(): void }> {
+async function helper(
+  kind: string,
+  target?: string,
+  env: Record<string, string> = {},
+): Promise<{ url: string; pid: number; stop(): void }> {
   const port = await freePort();
   const args = [...NODE_TS_ARGS, 'bench/gateway.ts', kind, String(port), ...(target ? [target] : [])];
-  const child = spawn(process.execPath, args, { stdio: 'inherit' });
+  const child = spawn(process.execPath, args, { stdio: 'inherit', env: { ...process.env, ...env } });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${url}/`)).status > 0, 60_000, `${kind} helper`);
   return { url, pid: child.pid ?? 0, stop: () => child.kill('SIGTERM') };
@@ -227,43 +232,6 @@ async function loginMany(gateway: string, users: { username: string; password: s
   return tokens.slice(0, n);
 }
 
-/**
- * Latency of GET `url` at a steady `rate` (requests/s) that leaves the CPU
- * idle most of the time, measured per request in microseconds (autocannon
- * reports whole milliseconds): what the gateway adds to a request when it is
- * not queueing behind others. Returns p50 and p99 in ms.
- */
-async function latencyAtRate(url: string, tokens: string[], rate: number, seconds: number) {
-  const agent = new Agent({ keepAlive: true, maxSockets: 50 });
-  const once = (token: string) =>
-    new Promise<number>((resolve, reject) => {
-      const started = performance.now();
-      get(url, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
-        res.resume();
-        res.once('end', () =>
-          res.statusCode === 200 ? resolve(performance.now() - started) : reject(new Error(`${res.statusCode}`)),
-        );
-      }).once('error', reject);
-    });
-  const run = async (count: number) => {
-    const started = performance.now();
-    const pending: Promise<number>[] = [];
-    for (let i = 0; i < count; i++) {
-      const wait = started + (i * 1000) / rate - performance.now();
-      if (wait >= 1) await new Promise((r) => setTimeout(r, wait));
-      pending.push(once(tokens[i % tokens.length] as string));
-    }
-    return (await Promise.all(pending)).sort((x, y) => x - y);
-  };
-  try {
-    await run(rate);
-    const latencies = await run(rate * seconds);
-    return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
-  } finally {
-    agent.destroy();
-  }
-}
-
 async function revocationDelays(a: string, b: string, tokens: string[]) {
   const delays: number[] = [];
   let refusedAtOnce = 0;
@@ -302,7 +270,9 @@ async function main(): Promise<void> {
     cleanup.push(() => rm(keyDir, { recursive: true, force: true }));
     const upstream = await helper('upstream');
     cleanup.push(() => upstream.stop());
-    const proxy = await helper('proxy', upstream.url);
+    const probeDir = await mkdtemp(join(tmpdir(), 'gatehouse-probe-'));
+    cleanup.push(() => rm(probeDir, { recursive: true, force: true }));
+    const proxy = await helper('proxy', upstream.url, probeEnv(probeDir));
     cleanup.push(() => proxy.stop());
     const undiciProxy = await helper('undici', upstream.url);
     cleanup.push(() => undiciProxy.stop());
@@ -328,6 +298,7 @@ async function main(): Promise<void> {
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
       ASSERTION_GENERATE_KEY: 'true',
       ASSERTION_KEY_FILE: join(keyDir, 'assertion.pem'),
+      ...probeEnv(probeDir),
     };
     const startGateway = async () => {
       const gateway = await startServiceProcess({
@@ -406,18 +377,21 @@ async function main(): Promise<void> {
       );
     if (c)
       console.log(`Redis commands per proxied request (c), saturated: ${c.redisPerRequest.toFixed(3)} (target ≤ 0.05)`);
-    const rate = Number(process.env.BENCH_RATE ?? 1000);
-    const steadySeconds = Number(process.env.BENCH_STEADY_SECONDS ?? 30);
-    if (b && c && rate > 0) {
-      const pb = await latencyAtRate(`${proxy.url}/api/orders`, loadTokens, rate, steadySeconds);
-      const before = await redisCommands(stats);
-      const pc = await latencyAtRate(`${gatewayA.url}/api/orders`, loadTokens, rate, steadySeconds);
-      const perRequest = ((await redisCommands(stats)) - before) / (rate * (steadySeconds + 1));
-      const ms = (n: number) => n.toFixed(2);
-      console.log(
-        `at a steady ${rate} req/s for ${steadySeconds} s (not saturated): p50/p99 (b) ${ms(pb.p50)}/${ms(pb.p99)} ms, (c) ${ms(pc.p50)}/${ms(pc.p99)} ms; added: p50 ${ms(pc.p50 - pb.p50)} ms, p99 ${ms(pc.p99 - pb.p99)} ms (target ≤ 1); Redis commands per request ${perRequest.toFixed(3)} (target ≤ 0.05)`,
-      );
-    }
+    if (b && c)
+      await steadyPhase(
+        {
+          b: { url: proxy.url, pid: proxy.pid },
+          c: { url: gatewayA.url, pid: gatewayPid },
+          redis: stats,
+          redisCommands,
+          others: [upstream.pid, undiciProxy.pid, hello.pid, auth.child.pid ?? 0, gatewayB.child.pid ?? 0, nginx.pid],
+          probeDir,
+        },
+        loadTokens,
+      ).catch((err: unknown) => {
+        console.error(`gateway A's last output:\n${gatewayA.output.slice(-20).join('\n')}`);
+        throw err;
+      });
     if (logouts === 0) return;
     const revocationTokens = await loginMany(gatewayA.url, users, logouts);
     const { delays, refusedAtOnce } = await revocationDelays(gatewayA.url, gatewayB.url, revocationTokens);
