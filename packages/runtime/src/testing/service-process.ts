@@ -12,20 +12,15 @@ export interface ServiceProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-// A CPU profile of every child process, written when it exits (docs/performance.md).
-const CPU_PROF_ARGS = process.env.GATEHOUSE_CPU_PROF_DIR
-  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.GATEHOUSE_CPU_PROF_DIR}`]
-  : [];
-
-/** Node arguments that run a TypeScript entry with workspace packages resolved to their sources. */
-export const NODE_TS_ARGS = [
-  '--conditions=gatehouse-source',
-  '--import',
-  'tsx',
+/** Node arguments of every service child: telemetry, and a CPU profile written at exit (docs/performance.md). */
+const SERVICE_ARGS = [
   '--import',
   '@gatehouse/telemetry/register',
-  ...CPU_PROF_ARGS,
+  ...(process.env.GATEHOUSE_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.GATEHOUSE_CPU_PROF_DIR}`] : []),
 ];
+
+/** Node arguments that run a TypeScript entry with workspace packages resolved to their sources. */
+export const NODE_TS_ARGS = ['--conditions=gatehouse-source', '--import', 'tsx', ...SERVICE_ARGS];
 
 /**
  * The node arguments for `entry`: its compiled `dist/` file, run as the images
@@ -37,7 +32,7 @@ export const NODE_TS_ARGS = [
 function entryArgs(entry: string, cwd: string): string[] {
   const compiled = entry.replace(/^((?:services|packages)\/[^/]+)\/src\/(.+)\.ts$/, '$1/dist/$2.js');
   if (process.env.GATEHOUSE_TEST_DIST === '1' && compiled !== entry && existsSync(resolve(cwd, compiled))) {
-    return ['--import', '@gatehouse/telemetry/register', ...CPU_PROF_ARGS, compiled];
+    return [...SERVICE_ARGS, compiled];
   }
   return [...NODE_TS_ARGS, entry];
 }

@@ -73,16 +73,29 @@ export interface FactorSummary {
   recoveryCodesRemaining: number;
 }
 
+/** The columns of a {@link FactorSummary} for the user whose id is the SQL expression `userId`. */
+export function factorColumns(userId: string): string {
+  return `EXISTS (SELECT 1 FROM mfa_totp t WHERE t.user_id = ${userId} AND t.confirmed_at IS NOT NULL) AS totp,
+       (SELECT count(*)::int FROM mfa_passkeys p WHERE p.user_id = ${userId}) AS passkeys,
+       (SELECT count(*)::int FROM mfa_recovery_codes r WHERE r.user_id = ${userId} AND r.used_at IS NULL) AS recovery`;
+}
+
+/** A row with {@link factorColumns}. */
+export interface FactorRow {
+  totp: boolean;
+  passkeys: number;
+  recovery: number;
+}
+
+/** The {@link FactorSummary} of a row with {@link factorColumns}. */
+export function toFactorSummary(row: FactorRow | undefined): FactorSummary {
+  return { totp: row?.totp ?? false, passkeys: row?.passkeys ?? 0, recoveryCodesRemaining: row?.recovery ?? 0 };
+}
+
 /** One query for what {@link FactorSummary} says. */
 export async function summariseFactors(pool: Pool, userId: string): Promise<FactorSummary> {
-  const { rows } = await pool.query<{ totp: boolean; passkeys: number; recovery: number }>(
-    `SELECT EXISTS (SELECT 1 FROM mfa_totp WHERE user_id = $1 AND confirmed_at IS NOT NULL) AS totp,
-       (SELECT count(*)::int FROM mfa_passkeys WHERE user_id = $1) AS passkeys,
-       (SELECT count(*)::int FROM mfa_recovery_codes WHERE user_id = $1 AND used_at IS NULL) AS recovery`,
-    [userId],
-  );
-  const row = rows[0];
-  return { totp: row?.totp ?? false, passkeys: row?.passkeys ?? 0, recoveryCodesRemaining: row?.recovery ?? 0 };
+  const { rows } = await pool.query<FactorRow>(`SELECT ${factorColumns('$1')}`, [userId]);
+  return toFactorSummary(rows[0]);
 }
 
 /** A registered passkey as listed to its owner. */

@@ -1,6 +1,6 @@
 import { canonicalUsername } from '@gatehouse/contracts';
 import type { Pool } from '@gatehouse/runtime';
-import type { FactorSummary } from './mfa.repository.js';
+import { type FactorRow, type FactorSummary, factorColumns, toFactorSummary } from './mfa.repository.js';
 
 /** A row of the `users` table. */
 export interface UserRecord {
@@ -59,20 +59,12 @@ export interface LoginUserRecord extends UserRecord {
  * the password has matched.
  */
 export async function findLoginUser(pool: Pool, username: string): Promise<LoginUserRecord | null> {
-  const { rows } = await pool.query<UserRow & { totp: boolean; passkeys: number; recovery: number }>(
-    `SELECT ${COLUMNS},
-       EXISTS (SELECT 1 FROM mfa_totp t WHERE t.user_id = u.id AND t.confirmed_at IS NOT NULL) AS totp,
-       (SELECT count(*)::int FROM mfa_passkeys p WHERE p.user_id = u.id) AS passkeys,
-       (SELECT count(*)::int FROM mfa_recovery_codes r WHERE r.user_id = u.id AND r.used_at IS NULL) AS recovery
-     FROM users u WHERE username = $1`,
+  const { rows } = await pool.query<UserRow & FactorRow>(
+    `SELECT ${COLUMNS}, ${factorColumns('u.id')} FROM users u WHERE username = $1`,
     [canonicalUsername(username)],
   );
   const row = rows[0];
-  if (!row) return null;
-  return {
-    ...toRecord(row),
-    factors: { totp: row.totp, passkeys: row.passkeys, recoveryCodesRemaining: row.recovery },
-  };
+  return row ? { ...toRecord(row), factors: toFactorSummary(row) } : null;
 }
 
 /** Inserts a user under an already canonical name; returns null when the name is taken. */
