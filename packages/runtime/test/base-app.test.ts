@@ -70,6 +70,13 @@ describe('base app', () => {
     expect(res.headers['x-request-id']).toBe('req-1');
   });
 
+  it('mints a distinct request id for each request that brings none', async () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 3; i++) ids.add(String((await app.inject('/healthz')).headers['x-request-id']));
+    expect(ids.size).toBe(3);
+    for (const id of ids) expect(id).toMatch(/^[\w-]{12}-[0-9a-z]+$/);
+  });
+
   it('answers unknown routes with JSON 404', async () => {
     const res = await app.inject('/nope?x=1');
     expect(res.json()).toEqual({ error: 'not_found', message: 'Route GET /nope not found' });

@@ -20,9 +20,16 @@ const HOP_BY_HOP = new Set([
  */
 const DROPPED = new Set([...HOP_BY_HOP, 'proxy-authorization', 'proxy-authenticate', 'forwarded', 'x-real-ip']);
 
-/** The names a `Connection` header lists (RFC 9110 §7.6.1), lowercased; empty without one. */
-function connectionListed(connection: string | string[] | undefined): string[] {
-  if (typeof connection !== 'string') return [];
+const NONE: readonly string[] = [];
+
+/**
+ * The names a `Connection` header lists (RFC 9110 §7.6.1), lowercased; none
+ * without one, or for the usual lone `keep-alive` / `close` (no other header
+ * to drop; `keep-alive` is hop-by-hop anyway), which every upstream answer
+ * carries and which then costs no split.
+ */
+function connectionListed(connection: string | string[] | undefined): readonly string[] {
+  if (typeof connection !== 'string' || connection === 'keep-alive' || connection === 'close') return NONE;
   return connection
     .toLowerCase()
     .split(',')
