@@ -11,7 +11,9 @@
  * and (h) the proxy hop without reply-from (undici's pool.request in a Fastify route), for scale.
  * Targets: c/g ≥ 1.0, c/b ≥ 0.9, d/e ≥ 0.8, Redis commands per proxied request ≤ 0.05 (from
  * INFO commandstats around each case). BENCH_ROUNDS (1) runs the cases in
- * turn that many times and reports each figure's median: this machine's speed drifts.
+ * turn that many times and reports each figure's median, and each round's own ratios:
+ * this machine's speed drifts. The services run from their compiled dist/ (npm run
+ * bench:gateway builds them first), as the images run them.
  * Then (b) and (c) again at a steady BENCH_RATE (1,000) requests/s for BENCH_STEADY_SECONDS (30),
  * where nothing queues, BENCH_STEADY_ROUNDS (1) times in turn: the latency the gateway adds (target
  * p99 ≤ 1 ms) from the client, and inside each proxy (bench/gateway-steady.ts: its own time per
@@ -374,6 +376,17 @@ async function main(): Promise<void> {
       console.log(
         `c/g = ${(c.rps / g.rps).toFixed(2)} (target ≥ 1.0: the gateway against nginx auth_request → /verify); CPU-cost ratio ${cpu(c, g)}`,
       );
+    // Each round's own ratios: their spread is this machine's drift, which the medians hide.
+    const key = (k: string) => cases.findIndex(([name]) => name[1] === k);
+    const perRound = (x: string, y: string) =>
+      rounds[key(x)]?.map((m, i) => (m.rps / (rounds[key(y)]?.[i]?.rps ?? Number.NaN)).toFixed(2)).join(' ');
+    if ((rounds[0]?.length ?? 0) > 1)
+      for (const [x, y] of [
+        ['c', 'b'],
+        ['d', 'e'],
+        ['c', 'g'],
+      ])
+        if (key(x) >= 0 && key(y) >= 0) console.log(`  ${x}/${y} in each round: ${perRound(x, y)}`);
     if (f && b) console.log(`b/f = ${(b.rps / f.rps).toFixed(2)} (the Node proxy against nginx proxy_pass, for scale)`);
     const h = byCase.get('h');
     if (h && b)
