@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { IDENTITY_HEADERS } from '@gatehouse/contracts';
 import Fastify, { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
@@ -64,16 +64,6 @@ class AccessLog extends LogController {
   }
 }
 
-/**
- * A minted request id: this process' random prefix and a counter, so ids of
- * different replicas never collide and a request draws no randomness (a
- * `randomUUID` per request was about 1 % of `/verify`, docs/performance.md).
- * Request ids are correlation handles, not secrets.
- */
-const REQUEST_ID_PREFIX = `${randomBytes(9).toString('base64url')}-`;
-let requestsMinted = 0;
-const mintRequestId = () => REQUEST_ID_PREFIX + (++requestsMinted).toString(36);
-
 /** Options of {@link createBaseApp}. */
 export interface BaseAppOptions {
   logger: Logger;
@@ -110,7 +100,8 @@ export function createBaseApp(options: BaseAppOptions) {
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     trustProxy: parseTrustProxy(options.trustProxy ?? 'false'),
     requestIdHeader: options.requestIdHeader ?? IDENTITY_HEADERS.requestId,
-    genReqId: mintRequestId,
+    // Random, not a counter: a counter would tell any client how many requests a replica has served.
+    genReqId: () => randomUUID(),
     childLoggerFactory: requestLoggerFactory,
     logController: new AccessLog(),
     // Plugins wait for Redis and PostgreSQL at boot; 10 s (the default) is short on a loaded node.

@@ -70,11 +70,11 @@ describe('base app', () => {
     expect(res.headers['x-request-id']).toBe('req-1');
   });
 
-  it('mints a distinct request id for each request that brings none', async () => {
+  it('mints a distinct random (UUID v4, not a counter a client could read volume from) request id per request that brings none', async () => {
     const ids = new Set<string>();
     for (let i = 0; i < 3; i++) ids.add(String((await app.inject('/healthz')).headers['x-request-id']));
     expect(ids.size).toBe(3);
-    for (const id of ids) expect(id).toMatch(/^[\w-]{12}-[0-9a-z]+$/);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
   it('answers unknown routes with JSON 404', async () => {
