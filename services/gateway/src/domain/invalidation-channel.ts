@@ -56,11 +56,13 @@ export class InvalidationChannel {
     subscriber.options.autoResubscribe = false;
     subscriber.on('messageBuffer', (channelName: Buffer, message: Buffer | Buffer[] | null) => {
       const channel = channelName.toString();
-      if (channel === REVOCATION_BARRIER_CHANNEL && Buffer.isBuffer(message)) handlers.onBarrier(message.toString());
-      if (channel !== INVALIDATE_CHANNEL) return;
-      handlers.onInvalidate(
-        message === null ? null : (Array.isArray(message) ? message : [message]).map((k) => k.toString()),
-      );
+      if (channel === INVALIDATE_CHANNEL) {
+        handlers.onInvalidate(
+          message === null ? null : (Array.isArray(message) ? message : [message]).map((k) => k.toString()),
+        );
+      } else if (channel === REVOCATION_BARRIER_CHANNEL && Buffer.isBuffer(message)) {
+        handlers.onBarrier(message.toString());
+      }
     });
     subscriber.on('close', () => this.#lost());
     subscriber.on('ready', () => void this.#subscribe());
